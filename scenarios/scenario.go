@@ -1,0 +1,153 @@
+package scenarios
+
+import "time"
+
+// Scenario is one scenario file: what load to send, at which targets, and
+// what counts as success. The YAML layout is documented in docs/scenarios.md
+// and published as docs/scenario.schema.json.
+type Scenario struct {
+	// Version of the scenario format; 1 (the default when omitted).
+	Version int `yaml:"version" json:"version"`
+	// Name identifies the scenario in results and reports.
+	Name string `yaml:"name" json:"name"`
+	// Description says what the scenario shows.
+	Description string `yaml:"description" json:"description"`
+	// Driver is "process" (default) or "docker".
+	Driver string `yaml:"driver" json:"driver"`
+	// Defaults apply to every target unless the target overrides them.
+	Defaults Defaults `yaml:"defaults" json:"defaults"`
+	// Requests are the requests to send, chosen by weight.
+	Requests []Request `yaml:"requests" json:"requests"`
+	// Load is the load shape.
+	Load Load `yaml:"load" json:"load"`
+	// SLO is the objective each step is judged against (optional).
+	SLO *SLO `yaml:"slo" json:"slo"`
+	// Targets are the architectures (or services) to measure, in order.
+	Targets []Target `yaml:"targets" json:"targets"`
+
+	// Source is the path or built-in name the scenario was loaded from.
+	Source string `yaml:"-" json:"-"`
+	// Raw is the scenario text as loaded.
+	Raw []byte `yaml:"-" json:"-"`
+}
+
+// Defaults are per-target settings shared by all targets.
+type Defaults struct {
+	// Warmup is load sent before the first step and discarded (default 2s).
+	Warmup Duration `yaml:"warmup" json:"warmup"`
+	// Duration of each load step (default 10s).
+	Duration Duration `yaml:"duration" json:"duration"`
+	// Timeout of one request (default 5s).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// CPUBudget is CPUs per instance (0.5 = half a core; 0 = no budget).
+	CPUBudget float64 `yaml:"cpu_budget" json:"cpu_budget"`
+	// MemoryMB is the memory limit per instance in MiB (0 = none).
+	MemoryMB int `yaml:"memory_mb" json:"memory_mb"`
+	// GOMAXPROCS for each reference-app instance (default 1: one Node process).
+	GOMAXPROCS int `yaml:"gomaxprocs" json:"gomaxprocs"`
+	// StartupTimeout bounds how long a target may take to become ready (default 20s).
+	StartupTimeout Duration `yaml:"startup_timeout" json:"startup_timeout"`
+	// Cooldown is a pause between steps (default 0).
+	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+}
+
+// Request is one kind of request to send.
+type Request struct {
+	// Name labels the request in results (default: METHOD path).
+	Name string `yaml:"name" json:"name"`
+	// Method is the HTTP method (default GET).
+	Method string `yaml:"method" json:"method"`
+	// Path is the request path and query, relative to the target's base URL.
+	Path string `yaml:"path" json:"path"`
+	// Headers are sent with the request.
+	Headers map[string]string `yaml:"headers" json:"headers"`
+	// Body is the request body.
+	Body string `yaml:"body" json:"body"`
+	// Weight is the relative frequency of this request (default 1).
+	Weight int `yaml:"weight" json:"weight"`
+}
+
+// Load is the load shape: exactly one of Rate, Steps, Ramp (open model) or
+// Concurrency (closed model).
+type Load struct {
+	// Rate is one constant arrival rate in requests per second.
+	Rate float64 `yaml:"rate" json:"rate"`
+	// Steps are arrival rates held one after another for Duration each.
+	Steps []float64 `yaml:"steps" json:"steps"`
+	// Ramp raises the arrival rate linearly.
+	Ramp *Ramp `yaml:"ramp" json:"ramp"`
+	// Concurrency are fixed numbers of concurrent clients (closed model),
+	// each a step.
+	Concurrency []int `yaml:"concurrency" json:"concurrency"`
+	// MaxWorkers caps the generator's concurrent requests (connections)
+	// (default 256). When the cap makes the generator fall behind, the step
+	// says so.
+	MaxWorkers int `yaml:"max_workers" json:"max_workers"`
+}
+
+// Ramp is a linear increase of the arrival rate, measured in windows.
+type Ramp struct {
+	// From and To are the starting and final rates in req/s.
+	From float64 `yaml:"from" json:"from"`
+	To   float64 `yaml:"to" json:"to"`
+	// Over is the ramp's length.
+	Over Duration `yaml:"over" json:"over"`
+	// Windows is how many result steps the ramp is cut into (default 10).
+	Windows int `yaml:"windows" json:"windows"`
+}
+
+// SLO is the objective each step is judged against.
+type SLO struct {
+	// P99 is the highest acceptable p99 latency (from intended send time).
+	P99 Duration `yaml:"p99" json:"p99"`
+	// ErrorRate is the highest acceptable fraction of failed requests (default 0.01).
+	ErrorRate *float64 `yaml:"error_rate" json:"error_rate"`
+}
+
+// Target is one architecture or service to measure. Exactly one of
+// Topology, Command or URL is set.
+type Target struct {
+	// Name identifies the target (unique within the scenario).
+	Name string `yaml:"name" json:"name"`
+	// Topology is a built-in architecture (see `scalebench targets`).
+	Topology string `yaml:"topology" json:"topology"`
+	// Command is the user's own server, started with PORT in its environment.
+	Command []string `yaml:"command" json:"command"`
+	// URL is a running service to load; non-loopback needs AllowRemote.
+	URL string `yaml:"url" json:"url"`
+	// AllowRemote permits a URL whose host is not a loopback address.
+	AllowRemote bool `yaml:"allow_remote" json:"allow_remote"`
+	// Workers is the number of workers of a cluster (default: 2).
+	Workers int `yaml:"workers" json:"workers"`
+	// Replicas is the number of instances behind a balancer (default: 2 for
+	// replicas; 1 for command).
+	Replicas int `yaml:"replicas" json:"replicas"`
+	// Balancer is "auto" (nginx when installed, else go), "nginx" or "go".
+	Balancer string `yaml:"balancer" json:"balancer"`
+	// Policy is the balancing policy: "round_robin" (default) or "least_conn".
+	Policy string `yaml:"policy" json:"policy"`
+	// Health is the readiness path polled after start (default /healthz for
+	// built-ins, / for commands).
+	Health string `yaml:"health" json:"health"`
+	// Env is extra environment for each instance.
+	Env map[string]string `yaml:"env" json:"env"`
+	// Dir is the working directory of a command target.
+	Dir string `yaml:"dir" json:"dir"`
+	// Image is the user's container image (docker driver).
+	Image string `yaml:"image" json:"image"`
+	// Port is the port the user's image listens on (docker driver).
+	Port int `yaml:"port" json:"port"`
+	// Overrides of the scenario defaults for this target.
+	CPUBudget  *float64 `yaml:"cpu_budget" json:"cpu_budget"`
+	MemoryMB   *int     `yaml:"memory_mb" json:"memory_mb"`
+	GOMAXPROCS *int     `yaml:"gomaxprocs" json:"gomaxprocs"`
+	// Line is the line of the target in the file, for messages.
+	Line int `yaml:"-" json:"-"`
+}
+
+// Duration is a time.Duration written in YAML as a Go duration string ("5s",
+// "250ms").
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

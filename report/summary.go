@@ -1,0 +1,250 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// Options changes how the terminal summary looks.
+type Options struct {
+	// Color adds ANSI colours (for a terminal); off, the text is plain.
+	Color bool
+}
+
+// ANSI colours used when Options.Color is set.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+)
+
+// Summary writes the terminal summary of run to w: per load level a table
+// of every target's offered and achieved rate, throughput, p50, p99, p99.9,
+// errors, validity and SLO verdict; then the verdict (the winner at each
+// level and by how much, each target's SLO, capacity and breaking point)
+// and every warning. The output is deterministic.
+func Summary(w io.Writer, run *results.Run, opts Options) error {
+	bw := bufio.NewWriter(w)
+	p := printer{w: bw, color: opts.Color}
+	v := Analyze(run)
+	p.header(run, v)
+	p.steps(run)
+	p.verdict(v)
+	p.warnings(v)
+	return bw.Flush()
+}
+
+type printer struct {
+	w     *bufio.Writer
+	color bool
+}
+
+func (p printer) paint(code, s string) string {
+	if !p.color || code == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (p printer) line(format string, args ...any) {
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func (p printer) header(run *results.Run, v Verdict) {
+	p.line("%s", p.paint(ansiBold, "scalebench: "+oneLine(run.Scenario)))
+	p.line("run %s · %s · %s model · driver %s", oneLine(run.ID), oneLine(run.Status), oneLine(run.Model), oneLine(run.Environment.Driver))
+	if v.SLO != "" {
+		p.line("SLO: %s", v.SLO)
+	} else {
+		p.line("SLO: none (winners by p99 among valid steps)")
+	}
+}
+
+func (p printer) steps(run *results.Run) {
+	v := Analyze(run)
+	for _, lv := range v.Levels {
+		p.line("")
+		p.line("%s", p.paint(ansiBold, fmt.Sprintf("Step %d · %s", lv.Index+1, lv.Label)))
+		tb := table{right: []bool{false, true, true, true, true, true, true, true, false, false}}
+		tb.add(cell{text: "target"}, cell{text: "offered"}, cell{text: "achieved"}, cell{text: "throughput"},
+			cell{text: "p50"}, cell{text: "p99"}, cell{text: "p99.9"}, cell{text: "errors"}, cell{text: "valid"}, cell{text: "SLO"})
+		for ti := range run.Targets {
+			t := &run.Targets[ti]
+			s := stepAt(t, lv.Index)
+			if s == nil {
+				continue
+			}
+			valid, vc := "ok", ""
+			if !s.Valid {
+				valid, vc = "INVALID", ansiYellow
+			}
+			slo, sc := "-", ""
+			switch stepSLO(run.SLO, s) {
+			case "pass":
+				slo, sc = "✓", ansiGreen
+			case "fail":
+				slo, sc = "✗", ansiRed
+			}
+			if t.Name == lv.Winner {
+				slo += " best"
+			}
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: offered(s)}, cell{text: Rate(s.AchievedRate)},
+				cell{text: Rate(s.Throughput)}, cell{text: Millis(s.Latency.P50)}, cell{text: Millis(s.Latency.P99)},
+				cell{text: Millis(s.Latency.P999)}, cell{text: errorsText(s)}, cell{text: valid, color: vc}, cell{text: slo, color: sc})
+		}
+		tb.write(p, "  ")
+	}
+}
+
+func (p printer) verdict(v Verdict) {
+	p.line("")
+	p.line("%s", p.paint(ansiBold, "Verdict"))
+	tb := table{}
+	for _, lv := range v.Levels {
+		tb.add(cell{text: lv.Label}, cell{text: oneLine(lv.Summary)})
+	}
+	tb.write(p, "  ")
+	p.line("")
+	p.line("%s", p.paint(ansiBold, "Targets"))
+	tb = table{}
+	for _, t := range v.Targets {
+		var slo cell
+		switch t.SLO {
+		case "pass":
+			slo = cell{text: "SLO ✓", color: ansiGreen}
+		case "fail":
+			slo = cell{text: "SLO ✗", color: ansiRed}
+		default:
+			slo = cell{text: "no SLO"}
+		}
+		if t.Status == results.StatusFailed {
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(t.Error)})
+			continue
+		}
+		detail := "capacity " + t.CapacityLabel
+		switch {
+		case t.Broke:
+			detail += ", broke at " + t.BrokeLabel
+		case t.HasCapacity:
+			detail += ", held at every valid step"
+		}
+		if t.InvalidSteps > 0 {
+			detail += fmt.Sprintf(", %d invalid step%s", t.InvalidSteps, plural(t.InvalidSteps))
+		}
+		if t.Wins > 0 {
+			detail += fmt.Sprintf(", best at %d of %d levels", t.Wins, len(v.Levels))
+		}
+		tb.add(cell{text: oneLine(t.Name)}, slo, cell{text: detail})
+	}
+	tb.write(p, "  ")
+}
+
+func (p printer) warnings(v Verdict) {
+	if len(v.Warnings) == 0 {
+		return
+	}
+	p.line("")
+	p.line("%s", p.paint(ansiBold+ansiYellow, fmt.Sprintf("Warnings (%d)", len(v.Warnings))))
+	for _, w := range v.Warnings {
+		tag := ""
+		if w.Invalid {
+			tag = p.paint(ansiYellow, " [INVALID]")
+		}
+		p.line("  ! %s%s: %s", oneLine(w.Where()), tag, oneLine(w.Text))
+	}
+}
+
+// stepAt returns the target's step with the given index, or nil.
+func stepAt(t *results.Target, index int) *results.Step {
+	for i := range t.Steps {
+		if t.Steps[i].Index == index {
+			return &t.Steps[i]
+		}
+	}
+	return nil
+}
+
+func offered(s *results.Step) string {
+	if s.Model == "closed" {
+		return fmt.Sprintf("%d clients", s.Concurrency)
+	}
+	return Rate(s.OfferedRate)
+}
+
+func errorsText(s *results.Step) string {
+	if s.Errors == 0 {
+		return "0"
+	}
+	return Number(float64(s.Errors)) + " (" + Percent(s.ErrorRate) + ")"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// oneLine makes untrusted text safe for a terminal line: control
+// characters (escape sequences, newlines) become spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// cell is one table cell; color is applied after padding is computed.
+type cell struct {
+	text  string
+	color string
+}
+
+// table aligns cells in columns by their visible width.
+type table struct {
+	rows  [][]cell
+	right []bool // right-align column i
+}
+
+func (t *table) add(cells ...cell) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(p printer, indent string) {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c.text))
+		}
+	}
+	for _, r := range t.rows {
+		var b strings.Builder
+		b.WriteString(indent)
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c.text))
+			last := i == len(r)-1
+			switch {
+			case i < len(t.right) && t.right[i]:
+				b.WriteString(pad + p.paint(c.color, c.text))
+			case last:
+				b.WriteString(p.paint(c.color, c.text))
+			default:
+				b.WriteString(p.paint(c.color, c.text) + pad)
+			}
+			if !last {
+				b.WriteString("  ")
+			}
+		}
+		p.line("%s", strings.TrimRight(b.String(), " "))
+	}
+}

@@ -1,0 +1,359 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// Verdict is the analysis of one run shared by every output: who wins at
+// each load level, each target's SLO verdict, capacity and breaking point,
+// and every warning.
+type Verdict struct {
+	// SLO describes the objective in words ("p99 ≤ 50 ms, errors ≤ 1%"),
+	// or is empty when the run had none.
+	SLO string
+	// Levels holds one entry per load level (step index), in order.
+	Levels []Level
+	// Targets holds one entry per target, in scenario order.
+	Targets []TargetVerdict
+	// Warnings lists every warning of the run, its targets and steps, in
+	// order: run-wide first, then by target and step.
+	Warnings []Warning
+	// InvalidSteps counts steps whose numbers cannot be trusted.
+	InvalidSteps int
+}
+
+// Level is one load level (the steps with the same index across targets).
+type Level struct {
+	// Index is the 0-based step index.
+	Index int
+	// Load is the offered rate (open model) or concurrency (closed model).
+	Load float64
+	// Label is Load with its unit: "1,000 req/s" or "64 clients".
+	Label string
+	// Winner is the winning target's name, "" when no target qualified.
+	Winner string
+	// Entries are every target's figures at this level, best p99 first
+	// (qualifying targets before the others).
+	Entries []Entry
+	// Summary says in words who won and by how much, or why nobody did:
+	// "cluster: p99 4.1 ms vs single 180 ms (44× lower)".
+	Summary string
+}
+
+// Entry is one target's figures at one load level.
+type Entry struct {
+	Target     string
+	P99        float64
+	Throughput float64
+	Valid      bool
+	// SLO is "pass", "fail" or "" (no SLO).
+	SLO string
+	// Qualified is true when the step is valid and met the SLO (or there
+	// is no SLO): only qualified entries can win.
+	Qualified bool
+}
+
+// TargetVerdict is one target's outcome over the whole run.
+type TargetVerdict struct {
+	Name     string
+	Topology string
+	// Status is the target's status ("ok", "failed", …).
+	Status string
+	// Error explains a failed target.
+	Error string
+	// SLO is "pass", "fail" or "" (no SLO in the run).
+	SLO string
+	// Capacity is the highest load of a valid step that met the SLO;
+	// HasCapacity is false when none did (or there is no SLO).
+	Capacity    float64
+	HasCapacity bool
+	// CapacityLabel is Capacity with its unit, or "none".
+	CapacityLabel string
+	// BrokeAt is the lowest load of a valid step that failed the SLO;
+	// Broke is false when no valid step failed.
+	BrokeAt float64
+	Broke   bool
+	// BrokeLabel is BrokeAt with its unit and the reason ("1,000 req/s
+	// (p99 180 ms > 50 ms)"), or "" when it did not break.
+	BrokeLabel string
+	// Wins counts the load levels this target won.
+	Wins int
+	// InvalidSteps counts this target's invalid steps.
+	InvalidSteps int
+}
+
+// Warning is one finding, with where it came from.
+type Warning struct {
+	// Target is the target's name, "" for a run-wide warning.
+	Target string
+	// Step is the step index, -1 for a run- or target-wide warning.
+	Step int
+	// Load labels the step's load level, "" when Step is -1.
+	Load string
+	// Invalid is true when the warning belongs to an invalid step.
+	Invalid bool
+	// Text is the warning as recorded.
+	Text string
+}
+
+// Where says where a warning came from: "run", "cluster", or "cluster at
+// 2,000 req/s".
+func (w Warning) Where() string {
+	switch {
+	case w.Target == "":
+		return "run"
+	case w.Step < 0:
+		return w.Target
+	default:
+		return w.Target + " at " + w.Load
+	}
+}
+
+// Analyze computes the verdict of a run.
+//
+// The winner at a load level is the target with the lowest p99 latency
+// (from the intended send time) among the targets whose step at that level
+// is valid and met the SLO (with no SLO: every valid step). p99 values
+// equal to three significant figures are a tie, broken by the higher
+// throughput, then by scenario order. Capacity is the highest load of a
+// valid step that met the SLO; a target broke at the lowest load of a valid
+// step that failed it. Invalid steps never win, never count as capacity and
+// never count as a break: their numbers cannot be trusted.
+func Analyze(run *results.Run) Verdict {
+	v := Verdict{SLO: sloText(run.SLO)}
+	for _, w := range run.Warnings {
+		v.Warnings = append(v.Warnings, Warning{Step: -1, Text: w})
+	}
+	levels := map[int]*Level{}
+	for ti := range run.Targets {
+		t := &run.Targets[ti]
+		tv := TargetVerdict{Name: t.Name, Topology: t.Topology, Status: t.Status, Error: t.Error, CapacityLabel: "none"}
+		if t.Status == results.StatusFailed && t.Error != "" {
+			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target failed: " + t.Error})
+		}
+		for _, w := range t.Warnings {
+			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: w})
+		}
+		sloFailed := false
+		for si := range t.Steps {
+			s := &t.Steps[si]
+			load := stepLoad(s)
+			slo := stepSLO(run.SLO, s)
+			lv := levels[s.Index]
+			if lv == nil {
+				lv = &Level{Index: s.Index, Load: load, Label: loadLabel(s.Model, load)}
+				levels[s.Index] = lv
+			}
+			lv.Entries = append(lv.Entries, Entry{
+				Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: s.Valid,
+				SLO: slo, Qualified: s.Valid && slo != "fail",
+			})
+			if !s.Valid {
+				tv.InvalidSteps++
+				v.InvalidSteps++
+			}
+			for _, w := range s.Warnings {
+				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: !s.Valid, Text: w})
+			}
+			if !s.Valid && len(s.Warnings) == 0 {
+				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: true, Text: "step marked invalid (no reason recorded)"})
+			}
+			if run.SLO == nil || !s.Valid {
+				continue
+			}
+			switch slo {
+			case "pass":
+				if !tv.HasCapacity || load > tv.Capacity {
+					tv.Capacity, tv.HasCapacity = load, true
+				}
+			case "fail":
+				sloFailed = true
+				if !tv.Broke || load < tv.BrokeAt {
+					tv.BrokeAt, tv.Broke = load, true
+					tv.BrokeLabel = loadLabel(s.Model, load) + " (" + failReason(run.SLO, s) + ")"
+				}
+			}
+		}
+		if tv.HasCapacity {
+			tv.CapacityLabel = loadLabel(modelOf(t), tv.Capacity)
+		}
+		if run.SLO != nil {
+			tv.SLO = "pass"
+			if sloFailed || t.Status == results.StatusFailed || len(t.Steps) == 0 {
+				tv.SLO = "fail"
+			}
+			if t.SLOPassed != nil && !*t.SLOPassed {
+				tv.SLO = "fail"
+			}
+		}
+		v.Targets = append(v.Targets, tv)
+	}
+	idx := make([]int, 0, len(levels))
+	for i := range levels {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	order := map[string]int{}
+	for i, t := range run.Targets {
+		order[t.Name] = i
+	}
+	for _, i := range idx {
+		lv := levels[i]
+		decide(lv, order)
+		for ti := range v.Targets {
+			if v.Targets[ti].Name == lv.Winner {
+				v.Targets[ti].Wins++
+			}
+		}
+		v.Levels = append(v.Levels, *lv)
+	}
+	return v
+}
+
+// decide sorts a level's entries and names its winner.
+func decide(lv *Level, order map[string]int) {
+	slices.SortStableFunc(lv.Entries, func(a, b Entry) int {
+		if a.Qualified != b.Qualified {
+			if a.Qualified {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(sig3(a.P99), sig3(b.P99)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Throughput, a.Throughput); c != 0 {
+			return c
+		}
+		return cmp.Compare(order[a.Target], order[b.Target])
+	})
+	if len(lv.Entries) == 0 || !lv.Entries[0].Qualified {
+		lv.Summary = "no target met the SLO with a valid step"
+		return
+	}
+	w := lv.Entries[0]
+	lv.Winner = w.Target
+	if len(lv.Entries) == 1 {
+		lv.Summary = fmt.Sprintf("%s: p99 %s (the only target measured)", w.Target, Millis(w.P99))
+		return
+	}
+	s := fmt.Sprintf("%s: p99 %s vs ", w.Target, Millis(w.P99))
+	for i, e := range lv.Entries[1:] {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s %s (%s)", e.Target, Millis(e.P99), compare(w, e))
+	}
+	lv.Summary = s
+}
+
+// compare says how much better w is than e.
+func compare(w, e Entry) string {
+	var s string
+	switch {
+	case sig3(w.P99) == sig3(e.P99):
+		s = "same p99, " + Ratio(w.Throughput, e.Throughput) + " throughput"
+	case e.P99 < w.P99 && !e.Valid:
+		return "not counted: invalid step"
+	case e.P99 < w.P99:
+		return "not counted: failed SLO"
+	case w.P99 > 0:
+		s = Ratio(e.P99, w.P99) + " lower"
+	default:
+		s = "lower"
+	}
+	if !e.Valid {
+		s += "; invalid step"
+	} else if e.SLO == "fail" {
+		s += "; failed SLO"
+	}
+	return s
+}
+
+// Ratio formats a/b as a factor: "1.3×", "44×".
+func Ratio(a, b float64) string {
+	if b <= 0 {
+		return "∞×"
+	}
+	r := a / b
+	if r >= 10 {
+		return fmt.Sprintf("%.0f×", r)
+	}
+	return fmt.Sprintf("%.1f×", r)
+}
+
+func sig3(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	var f float64
+	fmt.Sscanf(fmt.Sprintf("%.3g", x), "%g", &f)
+	return f
+}
+
+// stepLoad is the load level of a step: offered rate, or concurrency.
+func stepLoad(s *results.Step) float64 {
+	if s.Model == "closed" {
+		return float64(s.Concurrency)
+	}
+	return s.OfferedRate
+}
+
+func modelOf(t *results.Target) string {
+	if len(t.Steps) > 0 {
+		return t.Steps[0].Model
+	}
+	return "open"
+}
+
+// stepSLO is "pass", "fail" or "" for a step, trusting the recorded
+// verdict and recomputing it when the runner left none.
+func stepSLO(slo *results.SLO, s *results.Step) string {
+	if slo == nil {
+		return ""
+	}
+	if s.SLOPassed != nil {
+		if *s.SLOPassed {
+			return "pass"
+		}
+		return "fail"
+	}
+	if failReason(slo, s) != "" {
+		return "fail"
+	}
+	return "pass"
+}
+
+// failReason says why a step failed the SLO, or "" when it met it.
+func failReason(slo *results.SLO, s *results.Step) string {
+	var why []string
+	if slo.P99Ms > 0 && s.Latency.P99 > slo.P99Ms {
+		why = append(why, fmt.Sprintf("p99 %s > %s", Millis(s.Latency.P99), Millis(slo.P99Ms)))
+	}
+	if s.ErrorRate > slo.ErrorRate {
+		why = append(why, fmt.Sprintf("errors %s > %s", Percent(s.ErrorRate), Percent(slo.ErrorRate)))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	out := why[0]
+	for _, w := range why[1:] {
+		out += ", " + w
+	}
+	return out
+}
+
+func sloText(slo *results.SLO) string {
+	if slo == nil {
+		return ""
+	}
+	s := ""
+	if slo.P99Ms > 0 {
+		s = "p99 ≤ " + Millis(slo.P99Ms) + ", "
+	}
+	return s + "errors ≤ " + Percent(slo.ErrorRate)
+}

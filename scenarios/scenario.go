@@ -1,6 +1,9 @@
 package scenarios
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Scenario is one scenario file: what load to send, at which targets, and
 // what counts as success. The YAML layout is documented in docs/scenarios.md
@@ -19,7 +22,7 @@ type Scenario struct {
 	// Requests are the requests to send, chosen by weight.
 	Requests []Request `yaml:"requests" json:"requests"`
 	// Load is the load shape.
-	Load Load `yaml:"load" json:"load"`
+	Load LoadShape `yaml:"load" json:"load"`
 	// SLO is the objective each step is judged against (optional).
 	SLO *SLO `yaml:"slo" json:"slo"`
 	// Targets are the architectures (or services) to measure, in order.
@@ -67,9 +70,10 @@ type Request struct {
 	Weight int `yaml:"weight" json:"weight"`
 }
 
-// Load is the load shape: exactly one of Rate, Steps, Ramp (open model) or
-// Concurrency (closed model).
-type Load struct {
+// LoadShape is the load section: exactly one of Rate, Steps, Ramp (open
+// model) or Concurrency (closed model). (It is not called Load because
+// scenarios.Load reads a scenario.)
+type LoadShape struct {
 	// Rate is one constant arrival rate in requests per second.
 	Rate float64 `yaml:"rate" json:"rate"`
 	// Steps are arrival rates held one after another for Duration each.
@@ -151,3 +155,29 @@ type Duration time.Duration
 
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Model is "closed" when the load is a number of concurrent clients and
+// "open" (arrival rate) otherwise.
+func (s *Scenario) Model() string {
+	if len(s.Load.Concurrency) > 0 {
+		return "closed"
+	}
+	return "open"
+}
+
+// String formats d like time.Duration ("2s", "250ms").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText writes d as a Go duration string, so JSON and YAML output
+// reads like the scenario file.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}

@@ -2,7 +2,11 @@ package load
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"runtime"
 	"time"
 
 	"github.com/scalebench/scalebench/results"
@@ -24,9 +28,10 @@ type Config struct {
 	BaseURL string
 	// Requests to send, chosen by weight.
 	Requests []Request
-	// Timeout of one request.
+	// Timeout of one request; 0 means DefaultTimeout.
 	Timeout time.Duration
-	// MaxWorkers caps concurrent requests (and connections).
+	// MaxWorkers caps concurrent requests (and connections) in the open
+	// model; 0 means DefaultMaxWorkers.
 	MaxWorkers int
 	// GeneratorCPUs is how many CPUs the generator may use (for saturation
 	// checks); 0 means runtime.NumCPU().
@@ -37,7 +42,18 @@ type Config struct {
 	// Observe, when set, is called about once a second with live figures
 	// (for progress bars). It must not block.
 	Observe func(Live)
+	// AllowRemote permits a BaseURL whose host is not loopback (the
+	// scenario's allow_remote). Without it New refuses such a target.
+	AllowRemote bool
 }
+
+// Defaults for zero Config fields.
+const (
+	DefaultMaxWorkers = 256
+	DefaultTimeout    = 30 * time.Second
+	// DefaultWindows is how many steps a ramp is cut into by default.
+	DefaultWindows = 10
+)
 
 // Usage is a target's cumulative resource use (see targets.Usage).
 type Usage struct {
@@ -75,18 +91,124 @@ type Live struct {
 	P99Ms    float64 // over the last second, from intended send time
 }
 
-// Generator sends HTTP load at one target.
+// Generator sends HTTP load at one target. Run may be called many times
+// (once per phase) but not concurrently.
 type Generator struct {
-	cfg Config
+	cfg    Config
+	base   *url.URL
+	picker *picker
 }
 
 // New checks cfg and returns a Generator for it.
 func New(cfg Config) (*Generator, error) {
-	return &Generator{cfg: cfg}, nil
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("load: base url %q: %w", cfg.BaseURL, err)
+	}
+	if base.Scheme != "http" && base.Scheme != "https" {
+		return nil, fmt.Errorf("load: base url %q: scheme must be http or https", cfg.BaseURL)
+	}
+	if base.Host == "" {
+		return nil, fmt.Errorf("load: base url %q: no host", cfg.BaseURL)
+	}
+	if !cfg.AllowRemote && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("load: base url %q: host is not loopback (set allow_remote to load a remote host)", cfg.BaseURL)
+	}
+	if len(cfg.Requests) == 0 {
+		return nil, fmt.Errorf("load: no requests to send")
+	}
+	switch {
+	case cfg.MaxWorkers < 0:
+		return nil, fmt.Errorf("load: max workers must be ≥ 0, got %d", cfg.MaxWorkers)
+	case cfg.MaxWorkers == 0:
+		cfg.MaxWorkers = DefaultMaxWorkers
+	}
+	switch {
+	case cfg.Timeout < 0:
+		return nil, fmt.Errorf("load: timeout must be ≥ 0, got %s", cfg.Timeout)
+	case cfg.Timeout == 0:
+		cfg.Timeout = DefaultTimeout
+	}
+	switch {
+	case cfg.GeneratorCPUs < 0:
+		return nil, fmt.Errorf("load: generator cpus must be ≥ 0, got %d", cfg.GeneratorCPUs)
+	case cfg.GeneratorCPUs == 0:
+		cfg.GeneratorCPUs = runtime.NumCPU()
+	}
+	p, err := newPicker(base, cfg.Requests)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	return &Generator{cfg: cfg, base: base, picker: p}, nil
+}
+
+// isLoopback reports whether host names this machine's loopback interface.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Run drives one phase and returns its steps (one; a ramp gives Windows
-// steps). It returns early, with what was measured so far, when ctx ends.
+// steps, a Discard phase none). When ctx ends mid-phase, Run stops the load
+// within about a second and returns the steps measured so far, each marked
+// invalid with an "interrupted" warning, and a nil error; the caller sees
+// ctx.Err() itself. It returns an error for an invalid phase, or ctx.Err()
+// when ctx had already ended before the phase began.
 func (g *Generator) Run(ctx context.Context, ph Phase) ([]results.Step, error) {
-	panic("not implemented")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ph, err := checkPhase(ph)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := g.drive(ctx, ph)
+	if err != nil || ph.Discard {
+		return nil, err
+	}
+	return steps, nil
 }
+
+// checkPhase validates ph and fills its defaults.
+func checkPhase(ph Phase) (Phase, error) {
+	if ph.Model == "" {
+		ph.Model = ModelOpen
+	}
+	if ph.Duration <= 0 {
+		return ph, fmt.Errorf("load: phase duration must be > 0, got %s", ph.Duration)
+	}
+	switch ph.Model {
+	case ModelOpen:
+		if ph.Rate <= 0 {
+			return ph, fmt.Errorf("load: open phase rate must be > 0, got %g", ph.Rate)
+		}
+		if ph.RampTo < 0 {
+			return ph, fmt.Errorf("load: ramp_to must be ≥ 0, got %g", ph.RampTo)
+		}
+		switch {
+		case ph.Windows < 0:
+			return ph, fmt.Errorf("load: ramp windows must be ≥ 0, got %d", ph.Windows)
+		case ph.RampTo == 0:
+			ph.Windows = 1
+		case ph.Windows == 0:
+			ph.Windows = DefaultWindows
+		}
+	case ModelClosed:
+		if ph.Concurrency < 1 {
+			return ph, fmt.Errorf("load: closed phase concurrency must be ≥ 1, got %d", ph.Concurrency)
+		}
+		ph.Windows = 1
+	default:
+		return ph, fmt.Errorf("load: phase model must be %q or %q, got %q", ModelOpen, ModelClosed, ph.Model)
+	}
+	return ph, nil
+}
+
+// Load models.
+const (
+	ModelOpen   = "open"
+	ModelClosed = "closed"
+)

@@ -1,0 +1,149 @@
+package load
+
+import (
+	"fmt"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// steps turns the phase's recorders into results, dropping ramp windows an
+// interruption kept from starting.
+func (r *phaseRun) steps() []results.Step {
+	var out []results.Step
+	for _, rec := range r.recs {
+		if r.interrupted && rec.start >= r.stopAt && rec.requests == 0 {
+			continue
+		}
+		out = append(out, r.step(rec))
+	}
+	return out
+}
+
+// step builds one results.Step from rec and judges its validity.
+func (r *phaseRun) step(rec *recorder) results.Step {
+	st := results.Step{
+		Index:     r.ph.Index + rec.index,
+		Model:     r.ph.Model,
+		StartedAt: time.Now().Add(-time.Since(r.start)).Add(rec.start).UTC().Round(time.Millisecond),
+		DurationS: rec.length.Seconds(),
+		Requests:  rec.requests,
+		Errors:    rec.errors,
+		BytesIn:   rec.bytesIn,
+		BytesOut:  rec.bytesOut,
+		Generator: results.Generator{
+			CPUsAvailable: r.cfg.GeneratorCPUs,
+			Workers:       r.workers,
+		},
+	}
+	if r.open {
+		st.OfferedRate = round3(rec.offered)
+		st.Scheduled = rec.scheduled
+		if !r.interrupted && rec.scheduled > rec.requests {
+			st.Unsent = rec.scheduled - rec.requests
+		}
+	} else {
+		st.Concurrency = r.ph.Concurrency
+	}
+	var elapsed time.Duration
+	if rec.any {
+		elapsed = rec.lastEnd - rec.firstSend
+		st.ElapsedS = elapsed.Seconds()
+	}
+	if rec.requests > 0 {
+		st.ErrorRate = float64(rec.errors) / float64(rec.requests)
+	}
+	if w := sendingWindow(rec, r.interrupted, r.stopAt); w > 0 {
+		st.AchievedRate = round3(float64(rec.requests) / w.Seconds())
+	}
+	if elapsed > 0 {
+		st.Throughput = round3(float64(rec.successes) / elapsed.Seconds())
+	}
+	if len(rec.kinds) > 0 {
+		st.ErrorsByKind = rec.kinds
+	}
+	if len(rec.instances) > 0 {
+		st.Instances = rec.instances
+	}
+
+	st.Latency = latency(rec.lat, rec.latS)
+	st.ServiceTime = latency(rec.svc, rec.svcS)
+	st.Histograms = map[string]string{}
+	notes := encode(&st, HistLatency, rec.lat)
+	notes = append(notes, encode(&st, HistServiceTime, rec.svc)...)
+	if r.open {
+		st.ScheduleLag = latency(rec.lag, rec.lagS)
+		notes = append(notes, encode(&st, HistScheduleLag, rec.lag)...)
+	}
+	st.Timeline = rec.timeline.result()
+
+	u := rec.usage
+	st.Resources = results.Resources{RSSBytesMax: u.rssMax, Samples: u.samples}
+	if u.tgtWall > 0 {
+		st.Resources.CPUCoresMean = round3(u.tgtCPU / u.tgtWall)
+		st.Resources.CPUCoresMax = round3(u.tgtMax)
+	}
+	if u.genWall > 0 {
+		st.Generator.CPUCores = round3(u.genCPU / u.genWall)
+		st.Generator.Saturated = st.Generator.CPUCores >= saturatedRatio*float64(st.Generator.CPUsAvailable)
+	}
+	if elapsed > 0 {
+		st.LittlesLaw = littlesLaw(rec.little.mean(), float64(rec.requests)/elapsed.Seconds(),
+			rec.svcS.mean()/1e6, rec.little.n)
+	}
+
+	f := facts{
+		open:        r.open,
+		offered:     st.OfferedRate,
+		achieved:    st.AchievedRate,
+		requests:    st.Requests,
+		unsent:      st.Unsent,
+		workers:     r.workers,
+		peakWorkers: rec.little.peak,
+		lagP99Ms:    st.ScheduleLag.P99,
+		genCores:    st.Generator.CPUCores,
+		cpus:        st.Generator.CPUsAvailable,
+		little:      st.LittlesLaw,
+		errors:      st.Errors,
+		byKind:      st.ErrorsByKind,
+	}
+	if rec.little.n > 0 {
+		f.atCapShare = float64(rec.little.atCap) / float64(rec.little.n)
+	}
+	if !r.open {
+		f.workers = 0 // in the closed model every worker is meant to be busy
+	}
+	if r.interrupted {
+		f.interrupted = fmt.Sprintf("stopped %.1f s into a %.1f s phase", r.stopAt.Seconds(), r.ph.Duration.Seconds())
+	}
+	st.Valid, st.Warnings = judge(f)
+	st.Warnings = append(st.Warnings, notes...)
+	return st
+}
+
+// sendingWindow is the time over which the step's requests were sent: its
+// planned length, or longer when the generator was still sending late hits
+// after it, or shorter when the phase was interrupted.
+func sendingWindow(rec *recorder, interrupted bool, stopAt time.Duration) time.Duration {
+	w := rec.length
+	if rec.any && rec.lastSend-rec.start > w {
+		w = rec.lastSend - rec.start
+	}
+	if interrupted {
+		w = min(w, stopAt-rec.start)
+	}
+	return w
+}
+
+// encode stores h in st.Histograms under key; it returns a warning when h
+// cannot be encoded.
+func encode(st *results.Step, key string, h *hdrhistogram.Histogram) []string {
+	s, err := encodeHistogram(h)
+	if err != nil {
+		return []string{fmt.Sprintf("histogram %s not stored: %v", key, err)}
+	}
+	st.Histograms[key] = s
+	return nil
+}

@@ -1,0 +1,141 @@
+package load
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// Thresholds of the validity rules (see docs/load.md).
+const (
+	// minAchievedRatio: an open step must send at least this share of the
+	// offered rate.
+	minAchievedRatio = 0.99
+	// saturatedRatio: the generator is saturated at this share of its CPUs.
+	saturatedRatio = 0.90
+	// lagLimitMs: a schedule lag p99 above this is "large".
+	lagLimitMs = 10.0
+	// littleTolerance and littleSlack: Little's law holds when measured and
+	// predicted concurrency agree within 20% or differ by less than one.
+	littleTolerance = 0.20
+	littleSlack     = 1.0
+	// highErrorRate: above this error rate a step gets a warning.
+	highErrorRate = 0.05
+	// fewRequests: below this many requests percentiles are unreliable.
+	fewRequests = 100
+)
+
+// facts are what the validity rules look at, gathered from one step.
+type facts struct {
+	open        bool
+	offered     float64 // req/s
+	achieved    float64 // req/s
+	requests    uint64
+	unsent      uint64
+	workers     int     // the worker cap
+	peakWorkers uint64  // most requests seen in flight at once
+	atCapShare  float64 // share of in-flight samples with every worker busy
+	lagP99Ms    float64
+	genCores    float64
+	cpus        int
+	little      *results.LittlesLaw
+	errors      uint64
+	byKind      map[string]uint64
+	// interrupted is non-empty when ctx ended during the step: what was cut.
+	interrupted string
+}
+
+// judge applies the validity rules: a step is invalid when the generator,
+// not the target, kept the offered load from being sent on time, when the
+// generator's CPU was saturated, when Little's law does not hold, or when it
+// was interrupted. Warnings say why, with the numbers; some warnings (high
+// error rate, few requests) do not make a step invalid.
+func judge(f facts) (valid bool, warnings []string) {
+	valid = true
+	invalid := func(format string, a ...any) {
+		valid = false
+		warnings = append(warnings, fmt.Sprintf(format, a...))
+	}
+	saturated := f.cpus > 0 && f.genCores >= saturatedRatio*float64(f.cpus)
+	capReached := f.workers > 0 && f.peakWorkers >= uint64(f.workers)
+	cpuExplained := false
+
+	if f.interrupted != "" {
+		invalid("interrupted: %s; figures cover only the part measured", f.interrupted)
+	}
+	shortfall := f.open && f.interrupted == "" &&
+		(f.achieved < minAchievedRatio*f.offered || f.unsent > 0)
+	switch {
+	case shortfall && capReached:
+		invalid("generator fell behind: worker cap %d reached (all workers busy in %.0f%% of samples); "+
+			"achieved %.1f of offered %.1f req/s, %d hits unsent; latency measured from intended send time includes the wait",
+			f.workers, 100*f.atCapShare, f.achieved, f.offered, f.unsent)
+	case shortfall && saturated:
+		cpuExplained = true
+		invalid("generator fell behind: its CPU was saturated (%.2f of %d cores); achieved %.1f of offered %.1f req/s, %d hits unsent",
+			f.genCores, f.cpus, f.achieved, f.offered, f.unsent)
+	case shortfall:
+		invalid("generator fell behind: achieved %.1f of offered %.1f req/s, %d hits unsent, schedule lag p99 %.1f ms, "+
+			"with at most %d of %d workers busy",
+			f.achieved, f.offered, f.unsent, f.lagP99Ms, f.peakWorkers, f.workers)
+	case f.open && f.lagP99Ms > lagLimitMs && capReached:
+		invalid("generator fell behind: worker cap %d reached (all workers busy in %.0f%% of samples), schedule lag p99 %.1f ms; "+
+			"latency measured from intended send time includes the wait",
+			f.workers, 100*f.atCapShare, f.lagP99Ms)
+	case f.open && f.lagP99Ms > lagLimitMs:
+		warnings = append(warnings, fmt.Sprintf(
+			"schedule lag p99 %.1f ms although workers were free: the generator sent late (CPU contention?)", f.lagP99Ms))
+	}
+	if saturated && !cpuExplained {
+		invalid("generator CPU saturated: %.2f of %d cores (≥ %.0f%%); sends and timings may be late",
+			f.genCores, f.cpus, 100*saturatedRatio)
+	}
+	if f.little != nil && !f.little.Holds {
+		invalid("little's law does not hold: measured concurrency %.2f vs predicted %.2f (throughput × mean service time); "+
+			"results were not consumed as fast as they completed",
+			f.little.MeasuredConcurrency, f.little.PredictedConcurrency)
+	}
+	if f.requests > 0 {
+		if rate := float64(f.errors) / float64(f.requests); rate >= highErrorRate {
+			warnings = append(warnings, fmt.Sprintf("error rate %.1f%% (%s)", 100*rate, kindsText(f.byKind)))
+		}
+	}
+	if f.requests < fewRequests && f.interrupted == "" {
+		warnings = append(warnings, fmt.Sprintf("only %d requests: percentiles are unreliable", f.requests))
+	}
+	return valid, warnings
+}
+
+// littlesLaw compares the measured mean concurrency with the one Little's
+// law predicts from the completion rate (req/s) and mean service time (s).
+// It returns nil when there was nothing to compare.
+func littlesLaw(measured, rate, meanService float64, samples int) *results.LittlesLaw {
+	if samples == 0 || rate == 0 {
+		return nil
+	}
+	predicted := rate * meanService
+	diff := math.Abs(measured - predicted)
+	return &results.LittlesLaw{
+		MeasuredConcurrency:  round3(measured),
+		PredictedConcurrency: round3(predicted),
+		Holds:                diff < littleSlack || diff <= littleTolerance*predicted,
+	}
+}
+
+func kindsText(m map[string]uint64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

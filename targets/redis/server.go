@@ -1,0 +1,393 @@
+package redis
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Binary is the name of the server looked up on PATH.
+const Binary = "redis-server"
+
+// systemPort is the port a system Redis may already use; Start never
+// picks it by itself.
+const systemPort = 6379
+
+// Timing of start and stop.
+const (
+	defaultStartTimeout = 10 * time.Second
+	stopGrace           = 2 * time.Second
+	tailBytes           = 16 << 10
+)
+
+// Options says how to start a server. The zero value is usable.
+type Options struct {
+	// Dir is the working directory (Redis --dir) and holds redis.log. Empty:
+	// a new temporary directory, removed by Stop.
+	Dir string
+	// Port to listen on; 0 picks a free port (never 6379).
+	Port int
+	// Bind is the address to listen on (default 127.0.0.1).
+	Bind string
+	// MaxMemoryMB caps Redis's memory (0: no cap).
+	MaxMemoryMB int
+	// MaxMemoryPolicy is Redis's eviction policy when MaxMemoryMB is set:
+	// "noeviction" (default; writes fail when full, which a queue needs) or
+	// "allkeys-lru" (what a cache wants).
+	MaxMemoryPolicy string
+	// Args are extra command-line arguments, e.g. "--io-threads", "2".
+	Args []string
+	// Path is the redis-server binary (empty: Find).
+	Path string
+	// StartTimeout bounds the wait for PING (default 10s).
+	StartTimeout time.Duration
+}
+
+// Server is a running redis-server.
+type Server struct {
+	cmd     *exec.Cmd
+	dir     string
+	tempDir bool
+	logPath string
+	addr    string
+	port    int
+	version string
+	done    chan struct{} // closed when the process has been reaped
+
+	mu       sync.Mutex
+	stopping bool  // Stop was called: the exit is expected
+	exitErr  error // set when it exited without Stop
+	stopped  bool
+}
+
+// Find returns the path of redis-server on PATH, or an error saying how to
+// install it.
+func Find() (string, error) {
+	p, err := exec.LookPath(Binary)
+	if err != nil {
+		return "", errors.New("redis-server not found on PATH: apt-get install -y redis-server")
+	}
+	return p, nil
+}
+
+// Start starts redis-server and waits until it answers PING, ctx ends or
+// opts.StartTimeout passes. On error nothing is left running.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	bin := opts.Path
+	if bin == "" {
+		p, err := Find()
+		if err != nil {
+			return nil, err
+		}
+		bin = p
+	}
+	if opts.Bind == "" {
+		opts.Bind = "127.0.0.1"
+	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = defaultStartTimeout
+	}
+	dir, temp := opts.Dir, false
+	if dir == "" {
+		d, err := os.MkdirTemp("", "scalebench-redis-")
+		if err != nil {
+			return nil, fmt.Errorf("redis: make directory: %w", err)
+		}
+		dir, temp = d, true
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("redis: make directory: %w", err)
+	}
+	// A free port found by listening can be taken by someone else before
+	// Redis binds it: retry a few times when we chose the port.
+	var lastErr error
+	for range 3 {
+		s, err := start(ctx, bin, dir, opts)
+		if err == nil {
+			s.tempDir = temp
+			return s, nil
+		}
+		lastErr = err
+		if opts.Port != 0 || ctx.Err() != nil || !errors.Is(err, errPortInUse) {
+			break
+		}
+	}
+	if temp {
+		_ = os.RemoveAll(dir)
+	}
+	return nil, lastErr
+}
+
+var errPortInUse = errors.New("port in use")
+
+// start makes one attempt.
+func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) {
+	port := opts.Port
+	if port == 0 {
+		p, err := freePort(opts.Bind)
+		if err != nil {
+			return nil, err
+		}
+		port = p
+	}
+	args := []string{
+		"--port", strconv.Itoa(port),
+		"--bind", opts.Bind,
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--dir", dir,
+		"--logfile", "",
+	}
+	if opts.MaxMemoryMB > 0 {
+		policy := opts.MaxMemoryPolicy
+		if policy == "" {
+			policy = "noeviction"
+		}
+		args = append(args, "--maxmemory", strconv.Itoa(opts.MaxMemoryMB)+"mb", "--maxmemory-policy", policy)
+	}
+	args = append(args, opts.Args...)
+	logPath := filepath.Join(dir, "redis.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("redis: open log: %w", err)
+	}
+	defer logf.Close() // the child holds its own copy
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Own process group, so Stop reaches everything; Pdeathsig, so a
+	// killed scalebench does not leave Redis behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("redis: start %s: %w", bin, err)
+	}
+	s := &Server{
+		cmd: cmd, dir: dir, logPath: logPath, port: port,
+		addr: net.JoinHostPort(opts.Bind, strconv.Itoa(port)),
+		done: make(chan struct{}),
+	}
+	go s.wait()
+	wctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	if err := s.waitReady(wctx); err != nil {
+		s.kill()
+		tail := s.LogTail()
+		if strings.Contains(tail, "Address already in use") {
+			err = fmt.Errorf("%w: %w", errPortInUse, err)
+		}
+		return nil, fmt.Errorf("redis on port %d: %w; log: %s", port, err, lastLines(tail, 5))
+	}
+	return s, nil
+}
+
+// wait reaps the process and records an unexpected exit.
+func (s *Server) wait() {
+	err := s.cmd.Wait()
+	s.mu.Lock()
+	if !s.stopping {
+		if err == nil {
+			err = errors.New("exit status 0")
+		}
+		s.exitErr = fmt.Errorf("redis-server (pid %d) exited unexpectedly: %w", s.cmd.Process.Pid, err)
+	}
+	s.mu.Unlock()
+	close(s.done)
+}
+
+// waitReady polls PING until it answers, the process exits or ctx ends.
+func (s *Server) waitReady(ctx context.Context) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		v, err := s.info(ctx)
+		if err == nil {
+			s.version = v
+			return nil
+		}
+		select {
+		case <-s.done:
+			return s.Err()
+		case <-ctx.Done():
+			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), err)
+		case <-tick.C:
+		}
+	}
+}
+
+// info sends PING and INFO server on one connection and returns
+// redis_version.
+func (s *Server) info(ctx context.Context) (string, error) {
+	d := net.Dialer{Timeout: 500 * time.Millisecond}
+	c, err := d.DialContext(ctx, "tcp", s.addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := io.WriteString(c, "PING\r\nINFO server\r\n"); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return "", fmt.Errorf("PING answered %q", strings.TrimSpace(line))
+	}
+	line, err = r.ReadString('\n') // $LEN
+	if err != nil {
+		return "", err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
+	if err != nil || n < 0 {
+		return "", fmt.Errorf("INFO answered %q", strings.TrimSpace(line))
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return "", err
+	}
+	for l := range strings.SplitSeq(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "redis_version:"); ok {
+			return v, nil
+		}
+	}
+	return "unknown", nil
+}
+
+// Addr is host:port to connect to.
+func (s *Server) Addr() string { return s.addr }
+
+// Port is the port it listens on.
+func (s *Server) Port() int { return s.port }
+
+// PID is the server's process id (also its process group id).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Version is the server's redis_version, e.g. "7.0.15".
+func (s *Server) Version() string { return s.version }
+
+// Dir is the server's working directory (holding redis.log).
+func (s *Server) Dir() string { return s.dir }
+
+// Done is closed when the process has exited, for any reason.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Err is non-nil once the server has exited without Stop being called
+// (it crashed, or Kill was used).
+func (s *Server) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exitErr
+}
+
+// LogTail returns the end of the server's log.
+func (s *Server) LogTail() string {
+	f, err := os.Open(s.logPath)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := max(st.Size()-tailBytes, 0)
+	b, _ := io.ReadAll(io.NewSectionReader(f, off, st.Size()-off))
+	return string(b)
+}
+
+// Kill sends SIGKILL to the server's process group and waits until it is
+// reaped. It simulates a crash: Err reports it. Stop must still be called
+// (it removes the temporary directory).
+func (s *Server) Kill() {
+	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
+	<-s.done
+}
+
+// kill ends the process after a failed start.
+func (s *Server) kill() {
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
+	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
+	<-s.done
+}
+
+// Stop ends the server: SIGTERM to its process group, SIGKILL after a
+// grace period or when ctx ends, then waits until it is reaped and removes
+// the temporary directory. Safe to call more than once, and after Kill.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return nil
+	}
+	s.stopped, s.stopping = true, true
+	s.mu.Unlock()
+	pg := -s.PID()
+	select {
+	case <-s.done:
+	default:
+		_ = syscall.Kill(pg, syscall.SIGTERM)
+		t := time.NewTimer(stopGrace)
+		select {
+		case <-s.done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	_ = syscall.Kill(pg, syscall.SIGKILL)
+	<-s.done
+	if s.tempDir {
+		if err := os.RemoveAll(s.dir); err != nil {
+			return fmt.Errorf("redis: remove %s: %w", s.dir, err)
+		}
+	}
+	return nil
+}
+
+// freePort returns a port that was free on host a moment ago, never 6379.
+func freePort(host string) (int, error) {
+	for range 5 {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return 0, fmt.Errorf("redis: find a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if port != systemPort {
+			return port, nil
+		}
+	}
+	return 0, errors.New("redis: find a free port: kept getting 6379")
+}
+
+// lastLines returns the last n non-empty lines of s, joined by " | ".
+func lastLines(s string, n int) string {
+	var ls []string
+	for l := range strings.SplitSeq(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			ls = append(ls, l)
+		}
+	}
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	if len(ls) == 0 {
+		return "(empty)"
+	}
+	return strings.Join(ls, " | ")
+}

@@ -46,3 +46,12 @@ func fixture(t *testing.T, name string) *results.Run {
 }
 
 func cmpDiff(got, want any) string { return cmp.Diff(got, want) }
+
+func runsOf(t *testing.T, names ...string) []*results.Run {
+	t.Helper()
+	var out []*results.Run
+	for _, n := range names {
+		out = append(out, fixture(t, n))
+	}
+	return out
+}

@@ -1,0 +1,392 @@
+package report
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// Page is the data the HTML template renders: everything it shows,
+// already formatted. It is marshalled for golden tests (report data).
+type Page struct {
+	Title    string       `json:"title"`
+	Overlay  bool         `json:"overlay"`
+	Runs     []RunView    `json:"runs"`
+	Diffs    []DiffRow    `json:"diffs,omitempty"`
+	Charts   []ChartView  `json:"charts"`
+	Legend   []LegendItem `json:"legend"`
+	Warnings int          `json:"warnings"`
+}
+
+// LegendItem is a series and its colour.
+type LegendItem struct {
+	Label string `json:"label"`
+	Color string `json:"color"`
+}
+
+// ChartView is one chart of the page.
+type ChartView struct {
+	ID      string `json:"id"`
+	File    string `json:"file"`
+	Title   string `json:"title"`
+	Caption string `json:"caption"`
+	// Src is the chart as a data: URI (left out of the golden data).
+	Src string `json:"-"`
+}
+
+// RunView is one run, formatted.
+type RunView struct {
+	Label        string        `json:"label"`
+	ID           string        `json:"id"`
+	Scenario     string        `json:"scenario"`
+	Description  string        `json:"description"`
+	Status       string        `json:"status"`
+	Model        string        `json:"model"`
+	Started      string        `json:"started"`
+	SLO          string        `json:"slo"`
+	Headline     string        `json:"headline"`
+	Levels       []Level       `json:"levels"`
+	Targets      []TargetRow   `json:"targets"`
+	Steps        []StepGroup   `json:"steps"`
+	Columns      []string      `json:"columns"`
+	Warnings     []WarningView `json:"warnings"`
+	InvalidSteps int           `json:"invalid_steps"`
+	Environment  [][2]string   `json:"environment"`
+	ScenarioYAML string        `json:"scenario_yaml"`
+}
+
+// WarningView is a warning with where it came from.
+type WarningView struct {
+	Where   string `json:"where"`
+	Invalid bool   `json:"invalid"`
+	Text    string `json:"text"`
+}
+
+// TargetRow is one target's verdict line.
+type TargetRow struct {
+	Name       string `json:"name"`
+	Color      string `json:"color"`
+	Topology   string `json:"topology"`
+	Deployment string `json:"deployment"`
+	Status     string `json:"status"`
+	Error      string `json:"error,omitempty"`
+	SLO        string `json:"slo"`
+	Capacity   string `json:"capacity"`
+	BrokeAt    string `json:"broke_at"`
+	Wins       int    `json:"wins"`
+	Invalid    int    `json:"invalid_steps"`
+}
+
+// StepGroup is one load level of the comparison table.
+type StepGroup struct {
+	Label  string    `json:"label"`
+	Winner string    `json:"winner"`
+	Rows   []StepRow `json:"rows"`
+}
+
+// StepRow is one target's figures at one level; Cells follow
+// RunView.Columns.
+type StepRow struct {
+	Target  string   `json:"target"`
+	Color   string   `json:"color"`
+	Best    bool     `json:"best"`
+	Valid   bool     `json:"valid"`
+	SLO     string   `json:"slo"`
+	Cells   []string `json:"cells"`
+	Details string   `json:"details,omitempty"`
+}
+
+// DiffRow compares one target at one level between the first run and a
+// later one.
+type DiffRow struct {
+	Target     string `json:"target"`
+	Level      string `json:"level"`
+	Base       string `json:"base"`
+	Other      string `json:"other"`
+	P99        string `json:"p99"`
+	P99Change  string `json:"p99_change"`
+	Throughput string `json:"throughput"`
+	TputChange string `json:"throughput_change"`
+	Errors     string `json:"errors"`
+	CPU        string `json:"cpu"`
+	Worse      bool   `json:"worse"`
+}
+
+// baseColumns are the comparison table's fixed columns.
+var baseColumns = []string{"offered", "achieved", "throughput", "p50", "p90", "p99", "p99.9", "max", "errors", "errors by kind", "target CPU", "target RSS", "generator CPU"}
+
+func buildPage(runs []*results.Run, charts []Chart) Page {
+	ss := seriesOf(runs)
+	colors := map[*results.Target]string{}
+	for _, s := range ss {
+		colors[s.Target] = s.hex()
+	}
+	pg := Page{Overlay: len(runs) > 1}
+	labels := runLabels(runs)
+	for _, s := range ss {
+		pg.Legend = append(pg.Legend, LegendItem{Label: s.Label, Color: s.hex()})
+	}
+	for i, r := range runs {
+		rv := runView(r, labels[i], colors)
+		pg.Warnings += len(rv.Warnings)
+		pg.Runs = append(pg.Runs, rv)
+	}
+	if len(runs) == 1 {
+		pg.Title = "scalebench: " + runs[0].Scenario
+	} else {
+		pg.Title = "scalebench: " + strconv.Itoa(len(runs)) + " runs compared"
+		for _, r := range runs[1:] {
+			pg.Diffs = append(pg.Diffs, diffs(runs[0], r, labels[0], labels[slices.Index(runs, r)])...)
+		}
+	}
+	for _, c := range charts {
+		pg.Charts = append(pg.Charts, ChartView{
+			ID: "chart-" + slug(strings.TrimSuffix(strings.TrimPrefix(c.File, "charts/"), ".png")),
+			File: c.File, Title: c.Title, Caption: c.Caption, Src: dataURI(c.PNG),
+		})
+	}
+	return pg
+}
+
+func runView(r *results.Run, label string, colors map[*results.Target]string) RunView {
+	v := Analyze(r)
+	rv := RunView{
+		Label: label, ID: r.ID, Scenario: r.Scenario, Description: r.Description, Status: r.Status,
+		Model: r.Model, SLO: v.SLO, Levels: v.Levels, InvalidSteps: v.InvalidSteps,
+		ScenarioYAML: r.ScenarioYAML, Headline: headline(v),
+	}
+	if !r.StartedAt.IsZero() {
+		rv.Started = r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	for _, w := range v.Warnings {
+		rv.Warnings = append(rv.Warnings, WarningView{Where: w.Where(), Invalid: w.Invalid, Text: w.Text})
+	}
+	for i, tv := range v.Targets {
+		t := &r.Targets[i]
+		rv.Targets = append(rv.Targets, TargetRow{
+			Name: tv.Name, Color: colors[t], Topology: tv.Topology, Deployment: deployment(t.Deployment),
+			Status: tv.Status, Error: tv.Error, SLO: tv.SLO, Capacity: tv.CapacityLabel, BrokeAt: tv.BrokeLabel,
+			Wins: tv.Wins, Invalid: tv.InvalidSteps,
+		})
+	}
+	extra := extraKeys(r)
+	rv.Columns = append(slices.Clone(baseColumns), extra...)
+	for _, lv := range v.Levels {
+		g := StepGroup{Label: lv.Label, Winner: lv.Winner}
+		for ti := range r.Targets {
+			t := &r.Targets[ti]
+			s := stepAt(t, lv.Index)
+			if s == nil {
+				continue
+			}
+			g.Rows = append(g.Rows, StepRow{
+				Target: t.Name, Color: colors[t], Best: t.Name == lv.Winner, Valid: s.Valid,
+				SLO: stepSLO(r.SLO, s), Cells: stepCells(s, extra), Details: stepDetails(s),
+			})
+		}
+		rv.Steps = append(rv.Steps, g)
+	}
+	rv.Environment = environment(r)
+	return rv
+}
+
+// headline is the verdict in one plain sentence.
+func headline(v Verdict) string {
+	best, wins := "", 0
+	for _, t := range v.Targets {
+		if t.Wins > wins {
+			best, wins = t.Name, t.Wins
+		}
+	}
+	if best == "" {
+		return "No target met the SLO with a valid step at any load level."
+	}
+	s := fmt.Sprintf("%s had the lowest p99 latency at %d of %d load levels", best, wins, len(v.Levels))
+	var capT TargetVerdict
+	for _, t := range v.Targets {
+		if t.HasCapacity && (!capT.HasCapacity || t.Capacity > capT.Capacity) {
+			capT = t
+		}
+	}
+	if capT.HasCapacity {
+		s += fmt.Sprintf("; %s held the SLO up to the highest load, %s", capT.Name, capT.CapacityLabel)
+	}
+	return s + "."
+}
+
+func extraKeys(r *results.Run) []string {
+	keys := map[string]bool{}
+	for _, t := range r.Targets {
+		for _, s := range t.Steps {
+			for k := range s.Extra {
+				keys[k] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(keys))
+}
+
+func stepCells(s *results.Step, extra []string) []string {
+	kinds := ""
+	for _, k := range slices.Sorted(maps.Keys(s.ErrorsByKind)) {
+		if kinds != "" {
+			kinds += ", "
+		}
+		kinds += k + " " + Number(float64(s.ErrorsByKind[k]))
+	}
+	gen := sig(s.Generator.CPUCores) + " cores"
+	if s.Generator.Saturated {
+		gen += " (saturated)"
+	}
+	cells := []string{
+		offered(s), Rate(s.AchievedRate), Rate(s.Throughput),
+		Millis(s.Latency.P50), Millis(s.Latency.P90), Millis(s.Latency.P99), Millis(s.Latency.P999), Millis(s.Latency.Max),
+		errorsText(s), kinds,
+		sig(s.Resources.CPUCoresMean) + " cores", Bytes(s.Resources.RSSBytesMax), gen,
+	}
+	for _, k := range extra {
+		if v, ok := s.Extra[k]; ok {
+			cells = append(cells, sig(v))
+		} else {
+			cells = append(cells, "")
+		}
+	}
+	return cells
+}
+
+func stepDetails(s *results.Step) string {
+	d := fmt.Sprintf("%s requests, %s unsent; service time p99 %s; schedule lag p99 %s",
+		Number(float64(s.Requests)), Number(float64(s.Unsent)), Millis(s.ServiceTime.P99), Millis(s.ScheduleLag.P99))
+	if s.LittlesLaw != nil {
+		d += fmt.Sprintf("; Little's law: in flight %s measured vs %s predicted", sig(s.LittlesLaw.MeasuredConcurrency), sig(s.LittlesLaw.PredictedConcurrency))
+		if !s.LittlesLaw.Holds {
+			d += " (does not hold)"
+		}
+	}
+	return d
+}
+
+func deployment(d results.Deployment) string {
+	parts := []string{fmt.Sprintf("%d instance%s", d.Instances, plural(d.Instances))}
+	if d.Balancer != "" {
+		b := "balancer " + d.Balancer
+		if d.BalancerPolicy != "" {
+			b += " (" + d.BalancerPolicy + ")"
+		}
+		parts = append(parts, b)
+	}
+	if d.CPUBudget > 0 {
+		b := sig(d.CPUBudget) + " CPU each"
+		if !d.CPUBudgetEnforced {
+			b += " (NOT enforced)"
+		}
+		parts = append(parts, b)
+	}
+	if d.GOMAXPROCS > 0 {
+		parts = append(parts, "GOMAXPROCS="+strconv.Itoa(d.GOMAXPROCS))
+	}
+	if len(d.CPUs) > 0 {
+		parts = append(parts, "CPUs "+ints(d.CPUs))
+	}
+	if d.MemoryLimitBytes > 0 {
+		parts = append(parts, Bytes(d.MemoryLimitBytes)+" memory")
+	}
+	parts = append(parts, d.Notes...)
+	return strings.Join(parts, " · ")
+}
+
+func ints(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func environment(r *results.Run) [][2]string {
+	e := r.Environment
+	kv := [][2]string{
+		{"CPU", fmt.Sprintf("%s, %d logical CPUs", e.CPUModel, e.CPUs)},
+		{"memory", Bytes(e.MemoryBytes)},
+		{"OS / kernel", e.OS + "/" + e.Arch + " " + e.Kernel},
+		{"scalebench", e.ScalebenchVersion},
+		{"Go", e.GoVersion},
+		{"driver", e.Driver},
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Components)) {
+		kv = append(kv, [2]string{k, e.Components[k]})
+	}
+	budget := "not enforced"
+	if e.CPUBudgetEnforced {
+		budget = "enforced (" + e.CPUBudgetMechanism + ")"
+	}
+	kv = append(kv, [2]string{"CPU budgets", budget})
+	place := "not pinned"
+	if len(e.GeneratorCPUs) > 0 || len(e.TargetCPUs) > 0 {
+		place = "generator on CPUs " + ints(e.GeneratorCPUs) + ", targets on CPUs " + ints(e.TargetCPUs)
+	}
+	kv = append(kv, [2]string{"placement", place})
+	if e.GitCommit != "" {
+		kv = append(kv, [2]string{"git commit", e.GitCommit})
+	}
+	if e.Hostname != "" {
+		kv = append(kv, [2]string{"host", e.Hostname})
+	}
+	kv = append(kv, [2]string{"scenario", r.ScenarioFile})
+	return kv
+}
+
+// diffs compares run b with the base run a, target by target (by name)
+// and level by level (by index).
+func diffs(a, b *results.Run, la, lb string) []DiffRow {
+	var out []DiffRow
+	for ti := range a.Targets {
+		ta := &a.Targets[ti]
+		var tb *results.Target
+		for j := range b.Targets {
+			if b.Targets[j].Name == ta.Name {
+				tb = &b.Targets[j]
+			}
+		}
+		if tb == nil {
+			continue
+		}
+		for si := range ta.Steps {
+			sa := &ta.Steps[si]
+			sb := stepAt(tb, sa.Index)
+			if sb == nil {
+				continue
+			}
+			out = append(out, DiffRow{
+				Target: ta.Name, Level: loadLabel(sa.Model, stepLoad(sa)), Base: la, Other: lb,
+				P99:        Millis(sa.Latency.P99) + " → " + Millis(sb.Latency.P99),
+				P99Change:  change(sa.Latency.P99, sb.Latency.P99),
+				Throughput: Rate(sa.Throughput) + " → " + Rate(sb.Throughput),
+				TputChange: change(sa.Throughput, sb.Throughput),
+				Errors:     Percent(sa.ErrorRate) + " → " + Percent(sb.ErrorRate),
+				CPU:        sig(sa.Resources.CPUCoresMean) + " → " + sig(sb.Resources.CPUCoresMean) + " cores",
+				Worse:      sb.Latency.P99 > sa.Latency.P99*1.1 || sb.ErrorRate > sa.ErrorRate,
+			})
+		}
+	}
+	return out
+}
+
+// change is the relative change from a to b: "+12%", "−40%".
+func change(a, b float64) string {
+	if a == 0 {
+		if b == 0 {
+			return "0%"
+		}
+		return "new"
+	}
+	c := (b - a) / a * 100
+	if c >= 0 {
+		return "+" + sig(c) + "%"
+	}
+	return "−" + sig(-c) + "%"
+}

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Bounds on what one request may ask for.
+const (
+	// MaxCPU bounds /work?cpu=.
+	MaxCPU = 10 * time.Second
+	// MaxDelay bounds /io?delay=.
+	MaxDelay = 60 * time.Second
+)
+
+// Handler returns the app's routes for the instance called id; worker is
+// the cluster worker slot (0 when not in a cluster).
+func Handler(id string, worker int) http.Handler {
+	pid := os.Getpid()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(struct {
+			Instance string `json:"instance"`
+			PID      int    `json:"pid"`
+			Worker   int    `json:"worker"`
+		}{id, pid, worker})
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("ok"))
+	})
+	mux.HandleFunc("GET /work", handleWork)
+	mux.HandleFunc("GET /io", handleIO)
+	return withInstance(id, mux)
+}
+
+// withInstance sets InstanceHeader on every response, errors included.
+func withInstance(id string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(InstanceHeader, id)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handleWork burns ?cpu= of thread CPU time.
+func handleWork(w http.ResponseWriter, r *http.Request) {
+	d, err := durationParam(r, "cpu", MaxCPU)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	start := time.Now()
+	used, err := Burn(r.Context(), d)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintf(w, "{\"cpu_ms\":%.3f,\"wall_ms\":%.3f}\n",
+		float64(used)/1e6, float64(time.Since(start))/1e6)
+}
+
+// handleIO waits ?delay= without using CPU, like a call to a database.
+func handleIO(w http.ResponseWriter, r *http.Request) {
+	d, err := durationParam(r, "delay", MaxDelay)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		_, _ = w.Write([]byte("ok\n"))
+	case <-r.Context().Done():
+		// The client went away; nothing to answer.
+	}
+}
+
+// durationParam parses the query parameter name as a Go duration (a bare
+// number means milliseconds), within [0, limit].
+func durationParam(r *http.Request, name string, limit time.Duration) (time.Duration, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, fmt.Errorf("%s: missing, want a duration such as %s=10ms", name, name)
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		ms, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || ms != ms {
+			return 0, fmt.Errorf("%s=%q: not a duration (want e.g. 10ms)", name, v)
+		}
+		d = time.Duration(ms * float64(time.Millisecond))
+	}
+	if d < 0 || d > limit {
+		return 0, fmt.Errorf("%s=%s: must be between 0 and %s", name, v, limit)
+	}
+	return d, nil
+}

@@ -222,7 +222,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	}
 	allowed := allowedFields(kind, t.Topology)
 	for _, k := range sortedKeys(present) {
-		if !contains(allowed, k) {
+		if !contains(allowed, k) && !contains(kinds, k) {
 			d.add(present[k].Line, field(path, k), "%s", notUsed(k, kind, t.Topology, allowed))
 		}
 	}
@@ -272,7 +272,11 @@ func notUsed(k, kind, topology string, allowed []string) string {
 			msg = fmt.Sprintf("not used by topology %q (its own fields: %s)", topology, strings.Join(own, ", "))
 		}
 	} else {
-		msg = fmt.Sprintf("not used by a%s %s target", map[bool]string{true: "n"}[kind == KindURL || kind == KindImage], kind)
+		article := "a"
+		if kind == KindImage {
+			article = "an"
+		}
+		msg = fmt.Sprintf("not used by %s %s target", article, kind)
 		switch {
 		case kind == KindURL:
 			msg += " (scalebench neither starts nor limits a running service)"

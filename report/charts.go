@@ -123,15 +123,25 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		{"throughput-vs-load.png", "Throughput vs offered load", "Successful responses per second against the offered rate; the grey diagonal is a perfect system. Falling below it means the target cannot keep up.",
 			func() *plot.Plot { return throughputVsLoad(measured, unit) }},
 		{"latency-over-time.png", "p99 latency over time", "p99 latency per second, log scale; grey lines mark step boundaries. Latency that grows within a step means a queue is building.",
-			func() *plot.Plot { return overTime(measured, "p99 latency over time", "latency (ms, log scale)", true, func(p results.Point) (float64, bool) { return p.P99, true }) }},
+			func() *plot.Plot {
+				return overTime(measured, "p99 latency over time", "latency (ms, log scale)", true, func(p results.Point) (float64, bool) { return p.P99, true })
+			}},
 		{"throughput-over-time.png", "Throughput over time", "Successful responses per second; grey lines mark step boundaries.",
-			func() *plot.Plot { return overTime(measured, "Throughput over time", "successful responses (req/s)", false, func(p results.Point) (float64, bool) { return float64(p.Requests - min(p.Errors, p.Requests)), true }) }},
+			func() *plot.Plot {
+				return overTime(measured, "Throughput over time", "successful responses (req/s)", false, func(p results.Point) (float64, bool) { return float64(p.Requests - min(p.Errors, p.Requests)), true })
+			}},
 		{"errors-over-time.png", "Errors over time", "Failed requests per second (timeouts, refused or reset connections, 5xx).",
-			func() *plot.Plot { return overTime(measured, "Errors over time", "errors (req/s)", false, func(p results.Point) (float64, bool) { return float64(p.Errors), true }) }},
+			func() *plot.Plot {
+				return overTime(measured, "Errors over time", "errors (req/s)", false, func(p results.Point) (float64, bool) { return float64(p.Errors), true })
+			}},
 		{"cpu-over-time.png", "Target CPU over time", "CPU used by all of a target's processes, in cores (1 = one core busy).",
-			func() *plot.Plot { return overTime(measured, "Target CPU over time", "CPU (cores)", false, func(p results.Point) (float64, bool) { return p.CPU, p.CPU >= 0 }) }},
+			func() *plot.Plot {
+				return overTime(measured, "Target CPU over time", "CPU (cores)", false, func(p results.Point) (float64, bool) { return p.CPU, p.CPU >= 0 })
+			}},
 		{"rss-over-time.png", "Target memory over time", "Resident memory of all of a target's processes, in MiB.",
-			func() *plot.Plot { return overTime(measured, "Target memory (RSS) over time", "RSS (MiB)", false, func(p results.Point) (float64, bool) { return float64(p.RSSBytes) / (1 << 20), p.RSSBytes > 0 }) }},
+			func() *plot.Plot {
+				return overTime(measured, "Target memory (RSS) over time", "RSS (MiB)", false, func(p results.Point) (float64, bool) { return float64(p.RSSBytes) / (1 << 20), p.RSSBytes > 0 })
+			}},
 		{"instances.png", "Requests per instance", "Share of each target's responses served by each instance over the whole run; the dashed line on each bar group is an even share. Uneven bars expose imbalance in a cluster or balancer.",
 			func() *plot.Plot { return instances(measured) }},
 	}
@@ -498,4 +508,3 @@ func lighten(c color.RGBA, f float64) color.RGBA {
 	mix := func(v uint8) uint8 { return uint8(float64(v) + (255-float64(v))*f) }
 	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 0xff}
 }
-

@@ -29,10 +29,15 @@ const (
 // of every target's offered and achieved rate, throughput, p50, p99, p99.9,
 // errors, validity and SLO verdict; then the verdict (the winner at each
 // level and by how much, each target's SLO, capacity and breaking point)
-// and every warning. The output is deterministic.
-func Summary(w io.Writer, run *results.Run, opts Options) error {
+// and every warning. The output is deterministic. Options are optional:
+// without them the text is plain.
+func Summary(w io.Writer, run *results.Run, opts ...Options) error {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	bw := bufio.NewWriter(w)
-	p := printer{w: bw, color: opts.Color}
+	p := printer{w: bw, color: o.Color}
 	v := Analyze(run)
 	p.header(run, v)
 	p.steps(run)

@@ -145,7 +145,7 @@ func buildPage(runs []*results.Run, charts []Chart) Page {
 	}
 	for _, c := range charts {
 		pg.Charts = append(pg.Charts, ChartView{
-			ID: "chart-" + slug(strings.TrimSuffix(strings.TrimPrefix(c.File, "charts/"), ".png")),
+			ID:   "chart-" + slug(strings.TrimSuffix(strings.TrimPrefix(c.File, "charts/"), ".png")),
 			File: c.File, Title: c.Title, Caption: c.Caption, Src: dataURI(c.PNG),
 		})
 	}

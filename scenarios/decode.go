@@ -162,10 +162,11 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 			}
 		},
 		"headers": func(v *yaml.Node, p string) {
-			r.Headers = d.strMap(v, p)
-			for k, val := range r.Headers {
-				if msg := checkHeader(k, val); msg != "" {
-					d.add(line(v), field(p, k), "%s", msg)
+			var lines map[string]int
+			r.Headers, lines = d.strMap(v, p)
+			for _, k := range sortedKeys(r.Headers) {
+				if msg := checkHeader(k, r.Headers[k]); msg != "" {
+					d.add(lines[k], field(p, k), "%s", msg)
 				}
 			}
 		},

@@ -300,12 +300,13 @@ func (d *decoder) list(n *yaml.Node, path string, fn func(item *yaml.Node, path 
 }
 
 // strMap decodes a mapping of names to scalar values; numbers and booleans
-// are taken as written (PORT: 3000 is "3000").
-func (d *decoder) strMap(n *yaml.Node, path string) map[string]string {
+// are taken as written (PORT: 3000 is "3000"). It also returns each name's
+// line.
+func (d *decoder) strMap(n *yaml.Node, path string) (map[string]string, map[string]int) {
 	r := resolve(n)
 	if r == nil || r.Kind != yaml.MappingNode {
 		d.add(line(n), path, "must be a mapping of names to values, got %s", describe(n))
-		return nil
+		return nil, nil
 	}
 	out := map[string]string{}
 	lines := map[string]int{}
@@ -328,7 +329,7 @@ func (d *decoder) strMap(n *yaml.Node, path string) map[string]string {
 		}
 		out[k.Value] = v.Value
 	}
-	return out
+	return out, lines
 }
 
 // suggest returns ` (did you mean "x"?)` for the closest candidate, or "".

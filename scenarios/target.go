@@ -183,13 +183,14 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 			}
 		},
 		"env": func(v *yaml.Node, p string) {
-			t.Env = d.strMap(v, p)
+			var lines map[string]int
+			t.Env, lines = d.strMap(v, p)
 			for _, k := range sortedKeys(t.Env) {
 				switch {
 				case !envKeyPattern.MatchString(k):
-					d.add(line(v), field(p, k), "is not a valid environment variable name (letters, digits and _, not starting with a digit)")
+					d.add(lines[k], field(p, k), "is not a valid environment variable name (letters, digits and _, not starting with a digit)")
 				case k == "PORT":
-					d.add(line(v), field(p, k), "is set by scalebench (the port each instance must listen on) and cannot be given")
+					d.add(lines[k], field(p, k), "is set by scalebench (the port each instance must listen on) and cannot be given")
 				}
 			}
 		},

@@ -1,0 +1,45 @@
+package scenarios
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse checks that no input makes Parse panic, and that every failure
+// is an *Error whose problems have a line and a message. Seeds: every
+// fixture, suite and example. Run: go test ./scenarios -run '^$' -fuzz FuzzParse -fuzztime 30s
+func FuzzParse(f *testing.F) {
+	for _, pattern := range []string{
+		filepath.Join(fixtures, "valid", "*.yaml"), filepath.Join(fixtures, "invalid", "*.yaml"),
+		"builtin/*.yaml", "../examples/*.yaml",
+	} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			if len(s.Targets) == 0 || len(s.Requests) == 0 || (s.Model() != "open" && s.Model() != "closed") {
+				t.Fatalf("Parse accepted an incomplete scenario: %+v", s)
+			}
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) || len(e.Problems) == 0 {
+			t.Fatalf("Parse error = %v (%T), want *Error with problems", err, err)
+		}
+		for _, p := range e.Problems {
+			if p.Line < 1 || p.Msg == "" || p.File != "fuzz.yaml" {
+				t.Fatalf("bad problem %+v", p)
+			}
+		}
+	})
+}

@@ -1,0 +1,96 @@
+package cache
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Keys of results.Step.Extra filled by Meter.Extra.
+const (
+	ExtraHits        = "cache_hits"
+	ExtraMisses      = "cache_misses"
+	ExtraBypass      = "cache_bypass"
+	ExtraErrors      = "cache_errors"
+	ExtraHitRatio    = "cache_hit_ratio"
+	ExtraDBCalls     = "db_calls"
+	ExtraDBCallsRate = "db_calls_per_s"
+	ExtraDBWaitMean  = "db_wait_ms_mean"
+	ExtraDBWaitP99   = "db_wait_ms_p99"
+	ExtraDBWaitMax   = "db_wait_ms_max"
+)
+
+// Meter aggregates the measurement headers of responses on the load
+// generator's side, one Meter per step. It is safe for concurrent use and
+// its memory does not grow with the number of responses.
+type Meter struct {
+	mu                              sync.Mutex
+	hits, misses, bypass, errs, dbs uint64
+	waitSum                         int64
+	wait                            *hdrhistogram.Histogram // µs
+}
+
+// NewMeter returns an empty Meter.
+func NewMeter() *Meter {
+	return &Meter{wait: hdrhistogram.New(1, 3_600_000_000, 3)}
+}
+
+// Observe adds one response's headers. Responses without HeaderCache
+// (another endpoint, or no response at all) are ignored.
+func (m *Meter) Observe(h http.Header) {
+	c := h.Get(HeaderCache)
+	if c == "" {
+		return
+	}
+	wait, _ := strconv.ParseInt(h.Get(HeaderDBWait), 10, 64)
+	call := h.Get(HeaderDBCall) == "1"
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch c {
+	case Hit:
+		m.hits++
+	case Miss:
+		m.misses++
+	case Bypass:
+		m.bypass++
+	default:
+		m.errs++
+	}
+	if call {
+		m.dbs++
+	}
+	if call || wait > 0 {
+		m.waitSum += wait
+		_ = m.wait.RecordValue(min(max(wait, 0), 3_600_000_000))
+	}
+}
+
+// Extra returns the step's cache figures for results.Step.Extra; elapsed
+// is the step's duration, for db_calls_per_s. The hit ratio is hits /
+// (hits + misses); with no cached lookups it is absent.
+func (m *Meter) Extra(elapsed time.Duration) map[string]float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x := map[string]float64{
+		ExtraHits:    float64(m.hits),
+		ExtraMisses:  float64(m.misses),
+		ExtraBypass:  float64(m.bypass),
+		ExtraErrors:  float64(m.errs),
+		ExtraDBCalls: float64(m.dbs),
+	}
+	if n := m.hits + m.misses; n > 0 {
+		x[ExtraHitRatio] = float64(m.hits) / float64(n)
+	}
+	if elapsed > 0 {
+		x[ExtraDBCallsRate] = float64(m.dbs) / elapsed.Seconds()
+	}
+	if n := m.wait.TotalCount(); n > 0 {
+		x[ExtraDBWaitMean] = float64(m.waitSum) / float64(n) / 1000
+		x[ExtraDBWaitP99] = float64(m.wait.ValueAtQuantile(99)) / 1000
+		x[ExtraDBWaitMax] = float64(m.wait.Max()) / 1000
+	}
+	return x
+}

@@ -59,15 +59,20 @@ func TestOpenPacerStopsAfterSchedule(t *testing.T) {
 		stop    bool
 	}{
 		{0, 0, 0, false},
-		{0, 1, 100 * time.Millisecond, false},
+		{0, 1, 80 * time.Millisecond, false}, // long wait: vegeta sleeps all but the last 20 ms
 		{150 * time.Millisecond, 1, 0, false}, // behind: send now
-		{150 * time.Millisecond, 2, 50 * time.Millisecond, false},
+		{150 * time.Millisecond, 2, 30 * time.Millisecond, false},
+		{195 * time.Millisecond, 2, 0, false}, // short wait: the pacer sleeps 5 ms itself
 		{950 * time.Millisecond, 9, 0, false},
 		{950 * time.Millisecond, 10, 0, true},
 		{5 * time.Second, 10, 0, true},
 	}
 	for _, tt := range tests {
+		began := time.Now()
 		wait, stop := p.Pace(tt.elapsed, tt.hits)
+		if tt.hits == 2 && tt.elapsed == 195*time.Millisecond && time.Since(began) < 5*time.Millisecond {
+			t.Errorf("Pace(195ms, 2) returned after %v, want it to sleep 5 ms", time.Since(began))
+		}
 		if absDur(wait-tt.wait) > time.Microsecond || stop != tt.stop {
 			t.Errorf("Pace(%v, %d) = %v, %v, want %v, %v", tt.elapsed, tt.hits, wait, stop, tt.wait, tt.stop)
 		}

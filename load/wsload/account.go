@@ -1,0 +1,108 @@
+package wsload
+
+import (
+	"sync"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry, as in package load: microseconds, 1 µs to 1 h, 3
+// significant digits, so histograms merge with the HTTP ones.
+const (
+	histLowest  = 1
+	histHighest = 3_600_000_000
+	histDigits  = 3
+	// shards spreads receivers over this many locks and histograms per
+	// step, so 5,000 readers do not queue on one mutex.
+	shards = 16
+)
+
+func newHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}
+
+// summary is an exact min/mean/max kept beside a histogram.
+type summary struct {
+	n        uint64
+	sum      int64
+	min, max int64
+}
+
+func (s *summary) add(us int64) {
+	if s.n == 0 || us < s.min {
+		s.min = us
+	}
+	if us > s.max {
+		s.max = us
+	}
+	s.n++
+	s.sum += us
+}
+
+func (s *summary) merge(o summary) {
+	if o.n == 0 {
+		return
+	}
+	if s.n == 0 || o.min < s.min {
+		s.min = o.min
+	}
+	if o.max > s.max {
+		s.max = o.max
+	}
+	s.n += o.n
+	s.sum += o.sum
+}
+
+func record(h *hdrhistogram.Histogram, s *summary, us int64) {
+	us = min(max(us, 0), histHighest)
+	_ = h.RecordValue(us) // in range
+	s.add(us)
+}
+
+// recvShard is one lock's share of a step's receive accounting.
+type recvShard struct {
+	mu                                                 sync.Mutex
+	received, delivered, duplicates, unexpected, order uint64
+	hist                                               *hdrhistogram.Histogram
+	sum                                                summary
+}
+
+// seqWindow tracks which of the last 64 sequence numbers of one sender a
+// receiver has seen.
+type seqWindow struct {
+	max  uint64 // highest sequence seen (0: none)
+	bits uint64 // bit d set: max-d seen
+}
+
+// verdicts of seqWindow.see
+const (
+	seqNew = iota
+	seqLate
+	seqDuplicate
+)
+
+// see records seq and says whether it is new, new but late (after a higher
+// one: out of order), or a copy already seen. A sequence more than 64
+// behind the highest cannot be told from a copy; it counts as late.
+func (w *seqWindow) see(seq uint64) int {
+	if seq > w.max {
+		shift := seq - w.max
+		if shift >= 64 {
+			w.bits = 0
+		} else {
+			w.bits <<= shift
+		}
+		w.bits |= 1
+		w.max = seq
+		return seqNew
+	}
+	d := w.max - seq
+	if d >= 64 {
+		return seqLate
+	}
+	if w.bits&(1<<d) != 0 {
+		return seqDuplicate
+	}
+	w.bits |= 1 << d
+	return seqLate
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package wsload
+
+func raiseFileLimit(uint64) error { return nil }

@@ -97,3 +97,24 @@ func TestRenderOverlay(t *testing.T) {
 		}
 	}
 }
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Render(context.Background(), dir, runsOf(t, "quickstart.json")); err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"http://", "https://", "<link", "<script", "@import", "url("} {
+		if strings.Contains(string(html), bad) {
+			t.Errorf("report.html contains %q: it must not load anything from outside", bad)
+		}
+	}
+	for _, want := range []string{`name="viewport"`, "@media print", `src="data:image/png;base64,`} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}

@@ -74,7 +74,7 @@ func (r *run) reconnect(ctx context.Context, cl *client) *websocket.Conn {
 func (r *run) dial(ctx context.Context, cl *client) (*websocket.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout)
 	defer cancel()
-	c, resp, err := websocket.Dial(dctx, cl.room.url, &websocket.DialOptions{
+	c, resp, err := websocket.Dial(dctx, cl.url, &websocket.DialOptions{
 		HTTPClient:      r.http,
 		HTTPHeader:      r.cfg.Header,
 		CompressionMode: websocket.CompressionDisabled,

@@ -38,6 +38,11 @@ type Config struct {
 	// URL of the endpoint, ws:// or wss://; the room is added as the query
 	// parameter RoomParam.
 	URL string
+	// URLs, when set instead of URL, spreads the clients over several
+	// endpoints (replicas reached directly): client i uses
+	// URLs[(i / Rooms) mod len(URLs)], so each room's members alternate
+	// between endpoints.
+	URLs []string
 	// RoomParam is the room's query parameter (default "room"); "" in a
 	// user scenario may be set to "-" to send no room parameter.
 	RoomParam string
@@ -53,6 +58,9 @@ type Config struct {
 	ConnectRate float64
 	// MessageRate is messages per second sent by each client (0: none).
 	MessageRate float64
+	// SendDelay delays every client's first scheduled message by this
+	// much from the start of the run, so connections can settle first.
+	SendDelay time.Duration
 	// MessageSize is the size of each message in bytes (default 64, at
 	// least HeaderSize).
 	MessageSize int
@@ -126,14 +134,22 @@ const maxConnections = 1 << 20
 
 func (c *Config) validate() error {
 	var errs []error
-	u, err := url.Parse(c.URL)
-	switch {
-	case err != nil:
-		errs = append(errs, fmt.Errorf("url: %w", err))
-	case u.Scheme != "ws" && u.Scheme != "wss":
-		errs = append(errs, fmt.Errorf("url: scheme must be ws or wss, got %q", u.Scheme))
-	case !c.AllowRemote && !isLoopback(u.Hostname()):
-		errs = append(errs, fmt.Errorf("url: host %q is not loopback (set allow_remote to load it)", u.Hostname()))
+	if len(c.URLs) == 0 {
+		c.URLs = []string{c.URL}
+	}
+	for _, raw := range c.URLs {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("url: %w", err))
+		case u.Scheme != "ws" && u.Scheme != "wss":
+			errs = append(errs, fmt.Errorf("url %q: scheme must be ws or wss, got %q", raw, u.Scheme))
+		case !c.AllowRemote && !isLoopback(u.Hostname()):
+			errs = append(errs, fmt.Errorf("url %q: host %q is not loopback (set allow_remote to load it)", raw, u.Hostname()))
+		}
+	}
+	if c.SendDelay < 0 {
+		errs = append(errs, fmt.Errorf("send_delay: must be ≥ 0, got %s", c.SendDelay))
 	}
 	if len(c.Levels) == 0 {
 		errs = append(errs, errors.New("connections: must be ≥ 1"))

@@ -50,16 +50,19 @@ type run struct {
 
 // room is one room's membership, as the generator saw it.
 type room struct {
-	url   string
-	mu    sync.Mutex
-	epoch uint64 // +1 on every open; carried in messages
-	open  int    // connections open now
+	url      string // of the first endpoint
+	index    int
+	endpoint int
+	mu       sync.Mutex
+	epoch    uint64 // +1 on every open; carried in messages
+	open     int    // connections open now
 }
 
 // client is one simulated user: a connection slot that may reconnect.
 type client struct {
 	id   uint32
-	room *room
+	room *room  // membership (shared by every endpoint)
+	url  string // endpoint and room this client dials
 	conn atomic.Pointer[websocket.Conn]
 
 	// Guarded by room.mu.
@@ -123,21 +126,25 @@ func newRun(cfg Config, total int) *run {
 			DisableKeepAlives: true,
 		}},
 	}
-	u, _ := url.Parse(cfg.URL) // validated
-	for i := range cfg.Rooms {
-		ru := *u
-		if cfg.RoomParam != "-" {
-			q := ru.Query()
-			q.Set(cfg.RoomParam, "r"+strconv.Itoa(i))
-			ru.RawQuery = q.Encode()
+	for e, raw := range cfg.URLs {
+		u, _ := url.Parse(raw) // validated
+		for i := range cfg.Rooms {
+			ru := *u
+			if cfg.RoomParam != "-" {
+				q := ru.Query()
+				q.Set(cfg.RoomParam, "r"+strconv.Itoa(i))
+				ru.RawQuery = q.Encode()
+			}
+			r.rooms = append(r.rooms, &room{url: ru.String(), index: i, endpoint: e})
 		}
-		r.rooms = append(r.rooms, &room{url: ru.String()})
 	}
 	r.clients = make([]*client, total)
 	for i := range r.clients {
 		rm := i % cfg.Rooms
+		ep := (i / cfg.Rooms) % len(cfg.URLs)
 		members := (total - rm + cfg.Rooms - 1) / cfg.Rooms
-		r.clients[i] = &client{id: uint32(i), room: r.rooms[rm], recv: make([]seqWindow, members)}
+		r.clients[i] = &client{id: uint32(i), room: r.rooms[rm], url: r.rooms[ep*cfg.Rooms+rm].url,
+			recv: make([]seqWindow, members)}
 	}
 	// Plan: step k opens its new connections at ConnectRate, then holds.
 	var t int64

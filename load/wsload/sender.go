@@ -39,7 +39,7 @@ func (r *run) sendShard(ctx context.Context, g, n int) {
 	defer timer.Stop()
 	for k := 0; ; k++ {
 		for i := g; i < len(r.clients); i += n {
-			intended := int64((float64(i)/total + float64(k)) * period)
+			intended := int64(r.cfg.SendDelay) + int64((float64(i)/total+float64(k))*period)
 			if intended >= end {
 				return
 			}

@@ -34,8 +34,8 @@ func (d *Driver) StartRedis(ctx context.Context, target, name string) (*Redis, e
 	}
 	cs := containerSpec{
 		target: target, role: "redis", name: containerName("sb", d.runID, target, name), image: d.opts.RedisImage,
-		cmd:    []string{"redis-server", "--port", strconv.Itoa(redisPort), "--protected-mode", "no", "--save", "", "--appendonly", "no"},
-		port:   redisPort, cpuset: d.cpus,
+		cmd:  []string{"redis-server", "--port", strconv.Itoa(redisPort), "--protected-mode", "no", "--save", "", "--appendonly", "no"},
+		port: redisPort, cpuset: d.cpus,
 	}
 	c, err := d.start(ctx, cs)
 	if err != nil {

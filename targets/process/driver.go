@@ -277,13 +277,16 @@ func safeName(s string) string {
 	return s
 }
 
-// lookNginx finds nginx on PATH (also in the sbin dirs a non-root PATH
-// may lack).
+// nginxSearchDirs are where nginx is looked for after PATH: the sbin
+// dirs a non-root PATH often lacks.
+var nginxSearchDirs = []string{"/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"}
+
+// lookNginx finds nginx on PATH or in nginxSearchDirs.
 func lookNginx() (string, error) {
 	if p, err := exec.LookPath("nginx"); err == nil {
 		return p, nil
 	}
-	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"} {
+	for _, dir := range nginxSearchDirs {
 		p := filepath.Join(dir, "nginx")
 		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
 			return p, nil

@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -73,11 +72,7 @@ func waitReady(ctx context.Context, url string, watch ...*proc) error {
 			for _, p := range watch {
 				tails = append(tails, "--- "+p.name+" ---\n"+p.tail())
 			}
-			what := "not ready"
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				what = "not ready before the startup timeout"
-			}
-			return fmt.Errorf("%s: GET %s: %v\n%s", what, url, last, strings.Join(tails, "\n"))
+			return fmt.Errorf("not ready: GET %s: %v\n%s", url, last, strings.Join(tails, "\n"))
 		case <-tick.C:
 		}
 	}

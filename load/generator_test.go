@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/scalebench/scalebench/results"
 )
 
@@ -114,6 +116,9 @@ func TestRunOpenCountsEverything(t *testing.T) {
 	}
 	if st.BytesIn != 225*5 {
 		t.Errorf("bytes in = %d, want %d", st.BytesIn, 225*5)
+	}
+	if diff := cmp.Diff(st.RequestsByName, map[string]uint64{"ok": 225, "fail": 75}); diff != "" {
+		t.Errorf("requests by name (-got +want):\n%s", diff)
 	}
 	if st.Instances["app-0"]+st.Instances["app-1"] != 300 {
 		t.Errorf("instances = %v, want 300 in all", st.Instances)

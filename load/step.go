@@ -67,6 +67,15 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 	if len(rec.instances) > 0 {
 		st.Instances = rec.instances
 	}
+	for i, n := range rec.byRequest {
+		if n == 0 {
+			continue
+		}
+		if st.RequestsByName == nil {
+			st.RequestsByName = make(map[string]uint64)
+		}
+		st.RequestsByName[r.picker.names[i]] += n
+	}
 
 	st.Latency = latency(rec.lat, rec.latS)
 	st.ServiceTime = latency(rec.svc, rec.svcS)

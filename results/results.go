@@ -200,6 +200,9 @@ type Step struct {
 	// Instances counts responses per serving instance (from the
 	// X-Scalebench-Instance response header), to expose imbalance.
 	Instances map[string]uint64 `json:"instances,omitempty"`
+	// RequestsByName counts requests sent per request name (scenario
+	// request mix), by the step they were scheduled in.
+	RequestsByName map[string]uint64 `json:"requests_by_name,omitempty"`
 	// Resources is the target's CPU and memory sampled during the step.
 	Resources Resources `json:"resources"`
 	// Generator is the load generator's own CPU use during the step.

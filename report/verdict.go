@@ -36,6 +36,9 @@ type Level struct {
 	Label string
 	// Winner is the winning target's name, "" when no target qualified.
 	Winner string
+	// Best is the target with the lowest p99 among valid steps, even when
+	// none met the SLO (then Winner is ""); "" when no step was valid.
+	Best string
 	// Entries are every target's figures at this level, best p99 first
 	// (qualifying targets before the others).
 	Entries []Entry
@@ -223,6 +226,12 @@ func decide(lv *Level, order map[string]int) {
 			}
 			return 1
 		}
+		if a.Valid != b.Valid {
+			if a.Valid {
+				return -1
+			}
+			return 1
+		}
 		if c := cmp.Compare(sig3(a.P99), sig3(b.P99)); c != 0 {
 			return c
 		}
@@ -231,17 +240,23 @@ func decide(lv *Level, order map[string]int) {
 		}
 		return cmp.Compare(order[a.Target], order[b.Target])
 	})
-	if len(lv.Entries) == 0 || !lv.Entries[0].Qualified {
-		lv.Summary = "no target met the SLO with a valid step"
+	if len(lv.Entries) == 0 || !lv.Entries[0].Valid {
+		lv.Summary = "no target had a valid step"
 		return
 	}
 	w := lv.Entries[0]
-	lv.Winner = w.Target
+	lv.Best = w.Target
+	prefix := ""
+	if w.Qualified {
+		lv.Winner = w.Target
+	} else {
+		prefix = "none met the SLO; lowest p99: "
+	}
 	if len(lv.Entries) == 1 {
-		lv.Summary = fmt.Sprintf("%s: p99 %s (the only target measured)", w.Target, Millis(w.P99))
+		lv.Summary = fmt.Sprintf("%s%s: p99 %s (the only target measured)", prefix, w.Target, Millis(w.P99))
 		return
 	}
-	s := fmt.Sprintf("%s: p99 %s vs ", w.Target, Millis(w.P99))
+	s := fmt.Sprintf("%s%s: p99 %s vs ", prefix, w.Target, Millis(w.P99))
 	for i, e := range lv.Entries[1:] {
 		if i > 0 {
 			s += ", "
@@ -261,14 +276,14 @@ func compare(w, e Entry) string {
 		return "not counted: invalid step"
 	case e.P99 < w.P99:
 		return "not counted: failed SLO"
+	case !e.Valid:
+		return Ratio(e.P99, w.P99) + " lower; invalid step"
 	case w.P99 > 0:
 		s = Ratio(e.P99, w.P99) + " lower"
 	default:
 		s = "lower"
 	}
-	if !e.Valid {
-		s += "; invalid step"
-	} else if e.SLO == "fail" {
+	if e.SLO == "fail" && w.SLO != "fail" {
 		s += "; failed SLO"
 	}
 	return s

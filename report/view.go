@@ -203,7 +203,21 @@ func headline(v Verdict) string {
 		}
 	}
 	if best == "" {
-		return "No target met the SLO with a valid step at any load level."
+		counts := map[string]int{}
+		for _, lv := range v.Levels {
+			if lv.Best != "" {
+				counts[lv.Best]++
+			}
+		}
+		for _, t := range v.Targets {
+			if counts[t.Name] > wins {
+				best, wins = t.Name, counts[t.Name]
+			}
+		}
+		if best == "" {
+			return "No target had a valid step: no verdict is possible; see the warnings."
+		}
+		return fmt.Sprintf("No target met the SLO at any load level; %s had the lowest p99 latency at %d of %d levels.", best, wins, len(v.Levels))
 	}
 	s := fmt.Sprintf("%s had the lowest p99 latency at %d of %d load levels", best, wins, len(v.Levels))
 	var capT TargetVerdict

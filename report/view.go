@@ -49,6 +49,7 @@ type RunView struct {
 	Started      string        `json:"started"`
 	SLO          string        `json:"slo"`
 	Headline     string        `json:"headline"`
+	Decided      bool          `json:"decided"`
 	Levels       []Level       `json:"levels"`
 	Targets      []TargetRow   `json:"targets"`
 	Steps        []StepGroup   `json:"steps"`
@@ -159,6 +160,9 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 		Model: r.Model, SLO: v.SLO, Levels: v.Levels, InvalidSteps: v.InvalidSteps,
 		ScenarioYAML: r.ScenarioYAML, Headline: headline(v),
 	}
+	for _, lv := range v.Levels {
+		rv.Decided = rv.Decided || lv.Winner != ""
+	}
 	if !r.StartedAt.IsZero() {
 		rv.Started = r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
@@ -196,30 +200,25 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 
 // headline is the verdict in one plain sentence.
 func headline(v Verdict) string {
-	best, wins := "", 0
-	for _, t := range v.Targets {
-		if t.Wins > wins {
-			best, wins = t.Name, t.Wins
+	won := map[string]int{}
+	best := map[string]int{}
+	for _, lv := range v.Levels {
+		if lv.Winner != "" {
+			won[lv.Winner]++
+		}
+		if lv.Best != "" {
+			best[lv.Best]++
 		}
 	}
-	if best == "" {
-		counts := map[string]int{}
-		for _, lv := range v.Levels {
-			if lv.Best != "" {
-				counts[lv.Best]++
-			}
-		}
-		for _, t := range v.Targets {
-			if counts[t.Name] > wins {
-				best, wins = t.Name, counts[t.Name]
-			}
-		}
-		if best == "" {
+	if len(won) == 0 {
+		if len(best) == 0 {
 			return "No target had a valid step: no verdict is possible; see the warnings."
 		}
-		return fmt.Sprintf("No target met the SLO at any load level; %s had the lowest p99 latency at %d of %d levels.", best, wins, len(v.Levels))
+		names, n := leaders(v, best)
+		return fmt.Sprintf("No target met the SLO at any load level; %s the lowest p99 latency at %d of %d levels.", names, n, len(v.Levels))
 	}
-	s := fmt.Sprintf("%s had the lowest p99 latency at %d of %d load levels", best, wins, len(v.Levels))
+	names, n := leaders(v, won)
+	s := fmt.Sprintf("%s the lowest p99 latency at %d of %d load levels", names, n, len(v.Levels))
 	var capT TargetVerdict
 	for _, t := range v.Targets {
 		if t.HasCapacity && (!capT.HasCapacity || t.Capacity > capT.Capacity) {
@@ -230,6 +229,25 @@ func headline(v Verdict) string {
 		s += fmt.Sprintf("; %s held the SLO up to the highest load, %s", capT.Name, capT.CapacityLabel)
 	}
 	return s + "."
+}
+
+// leaders names the targets with the highest count, in scenario order:
+// "cluster had", "cluster and replicas each had".
+func leaders(v Verdict, counts map[string]int) (string, int) {
+	top := 0
+	for _, n := range counts {
+		top = max(top, n)
+	}
+	var names []string
+	for _, t := range v.Targets {
+		if counts[t.Name] == top && top > 0 {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) == 1 {
+		return names[0] + " had", top
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " each had", top
 }
 
 func extraKeys(r *results.Run) []string {

@@ -36,7 +36,8 @@ type cgroupFS struct {
 	reason    error  // why budgets cannot be enforced
 
 	mu      sync.Mutex
-	created []string // dirs created, in creation order
+	created []string        // dirs created, in creation order
+	tops    map[string]bool // the shared "scalebench" dirs used
 }
 
 // detectCgroups inspects /proc/self/mountinfo and /proc/self/cgroup.
@@ -238,6 +239,12 @@ func (cg *cgroupFS) mkdirAll(parent, rel string) (string, error) {
 }
 
 func (cg *cgroupFS) mkdir(dir string) error {
+	if filepath.Base(dir) == "scalebench" {
+		if cg.tops == nil {
+			cg.tops = map[string]bool{}
+		}
+		cg.tops[dir] = true
+	}
 	err := os.Mkdir(dir, 0o755)
 	switch {
 	case err == nil:
@@ -307,8 +314,8 @@ func unwrapPath(err error) error {
 }
 
 // removeAll deletes every created dir, deepest first. The shared
-// top-level "scalebench" dir is only removed when empty (another run may
-// be using it).
+// top-level "scalebench" dirs are removed when empty, whoever created
+// them (another run may still be using them).
 func (cg *cgroupFS) removeAll() error {
 	cg.mu.Lock()
 	defer cg.mu.Unlock()
@@ -322,6 +329,9 @@ func (cg *cgroupFS) removeAll() error {
 		if err := rmdirRetry(dir); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	for dir := range cg.tops {
+		_ = unix.Rmdir(dir)
 	}
 	cg.created = nil
 	return errors.Join(errs...)

@@ -111,6 +111,18 @@ func (d *Driver) Environment(env *results.Environment) {
 	env.TargetCPUs = slices.Clone(d.targetCPUs)
 	cg := d.cgroups()
 	d.mu.Lock()
+	_, known := d.components["nginx"]
+	d.mu.Unlock()
+	if !known {
+		// Record nginx's version even before (or without) a target using
+		// it: the environment lists what is installed.
+		if bin, err := lookNginx(); err == nil {
+			if v := nginxVersion(bin); v != "" {
+				d.noteComponent("nginx", v)
+			}
+		}
+	}
+	d.mu.Lock()
 	defer d.mu.Unlock()
 	env.CPUBudgetEnforced = cg.mechanism != "" && !d.budgetFailed
 	if env.CPUBudgetEnforced {

@@ -82,23 +82,37 @@ func pinnedGenerator() []int {
 	return append([]int(nil), pinnedSelf...)
 }
 
-// pinPID sets the affinity of every thread of process pid.
+// pinPID sets the affinity of every thread of process pid. A thread
+// cloned during a pass from a thread not yet pinned keeps the old mask, so
+// passes repeat until one finds every thread already pinned.
 func pinPID(pid int, cpus []int) error {
-	set := cpuSet(cpus)
-	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-	if err != nil {
-		return fmt.Errorf("pin process %d: %w", pid, err)
-	}
-	for _, e := range ents {
-		tid, err := strconv.Atoi(e.Name())
+	want := cpuSet(cpus)
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	for range 20 {
+		ents, err := os.ReadDir(dir)
 		if err != nil {
-			continue
+			return fmt.Errorf("pin process %d: %w", pid, err)
 		}
-		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
-			return fmt.Errorf("pin thread %d of process %d to CPUs %v: %w", tid, pid, cpus, err)
+		changed := false
+		for _, e := range ents {
+			tid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			var got unix.CPUSet
+			if err := unix.SchedGetaffinity(tid, &got); err == nil && got == want {
+				continue
+			}
+			if err := unix.SchedSetaffinity(tid, &want); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("pin thread %d of process %d to CPUs %v: %w", tid, pid, cpus, err)
+			}
+			changed = true
+		}
+		if !changed {
+			return nil
 		}
 	}
-	return nil
+	return fmt.Errorf("pin process %d to CPUs %v: threads kept appearing unpinned", pid, cpus)
 }
 
 // startOn starts cmd with its affinity already set to cpus (when given).

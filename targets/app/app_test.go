@@ -80,6 +80,7 @@ func TestBurnUsesThreadCPU(t *testing.T) {
 		t.Fatal(err)
 	}
 	delta := processCPU(t) - before
+	t.Logf("Burn(%s): thread CPU %s, process CPU +%s", d, used, delta)
 	if used < d || used > d+20*time.Millisecond {
 		t.Errorf("Burn(%s) used %s of thread CPU, want %s..%s", d, used, d, d+20*time.Millisecond)
 	}

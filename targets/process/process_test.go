@@ -500,6 +500,29 @@ func TestCPUBudget(t *testing.T) {
 	}
 }
 
+// TestBudgetNotPermitted simulates a host where cgroups cannot be
+// created: the target still runs, with a warning and the budget recorded
+// as not enforced.
+func TestBudgetNotPermitted(t *testing.T) {
+	d := newTestDriver(t)
+	d.cgOnce.Do(func() {
+		d.cg = &cgroupFS{reason: errors.New("cannot create cgroup /sys/fs/cgroup/cpu/scalebench: permission denied")}
+	})
+	dep := up(t, d, targets.Spec{Topology: "single", CPUBudget: 0.5})
+	if info := dep.Info(); info.CPUBudgetEnforced {
+		t.Errorf("Info.CPUBudgetEnforced = true, want false")
+	}
+	want := "CPU budgets not enforced: cannot create cgroup /sys/fs/cgroup/cpu/scalebench: permission denied (run as root or with a delegated cgroup v2 subtree)"
+	if !slices.Contains(d.Warnings(), want) {
+		t.Errorf("Warnings = %q, want %q", d.Warnings(), want)
+	}
+	env := results.Environment{}
+	d.Environment(&env)
+	if env.CPUBudgetEnforced || env.CPUBudgetMechanism != "" {
+		t.Errorf("Environment budget = %v %q, want not enforced", env.CPUBudgetEnforced, env.CPUBudgetMechanism)
+	}
+}
+
 func TestPlacement(t *testing.T) {
 	cpus, err := usableCPUs(0)
 	if err != nil {

@@ -22,9 +22,9 @@ func TestJudge(t *testing.T) {
 		{"good", func(*facts) {}, true, nil},
 		{"worker cap", func(f *facts) {
 			f.achieved, f.unsent, f.peakWorkers, f.atCapShare = 800, 2000, 256, 0.7
-		}, false, []string{"generator fell behind: worker cap 256 reached (all workers busy in 70% of samples); achieved 800.0 of offered 1000.0 req/s, 2000 hits unsent; latency measured from intended send time includes the wait"}},
+		}, true, []string{"target saturated: all 256 workers were waiting on responses (70% of samples); achieved 800.0 of offered 1000.0 req/s, 2000 hits unsent; latency from intended send time includes the wait (a lower bound: unsent hits are not in it). If the target was not overloaded, raise load.max_workers"}},
 		{"lag at cap", func(f *facts) { f.lagP99Ms, f.peakWorkers, f.atCapShare = 900, 256, 0.3 },
-			false, []string{"worker cap 256 reached (all workers busy in 30% of samples), schedule lag p99 900.0 ms"}},
+			true, []string{"target saturated: all 256 workers were waiting on responses (30% of samples), schedule lag p99 900.0 ms; latency from intended send time includes the wait"}},
 		{"lag with free workers warns only", func(f *facts) { f.lagP99Ms = 25 }, true, []string{"schedule lag p99 25.0 ms although workers were free"}},
 		{"cpu", func(f *facts) { f.achieved, f.genCores = 900, 1.9 }, false, []string{"its CPU was saturated (1.90 of 2 cores)"}},
 		{"cpu without shortfall", func(f *facts) { f.genCores = 1.85 }, false, []string{"generator CPU saturated: 1.85 of 2 cores"}},

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/scenarios"
+)
+
+// observer shows progress: a live bar on a terminal, plain lines otherwise.
+type observer struct {
+	w      io.Writer
+	bar    bool
+	steps  int
+	mu     sync.Mutex
+	cur    *progressbar.ProgressBar
+	label  string
+	target string
+}
+
+func newObserver(w io.Writer, sc *scenarios.Scenario, noProgress bool) *observer {
+	o := &observer{w: w, steps: stepCount(sc)}
+	if f, ok := w.(*os.File); ok && !noProgress && term.IsTerminal(int(f.Fd())) {
+		o.bar = true
+	}
+	return o
+}
+
+func stepCount(sc *scenarios.Scenario) int {
+	switch {
+	case len(sc.Load.Concurrency) > 0:
+		return len(sc.Load.Concurrency)
+	case sc.Load.Ramp != nil:
+		return 1
+	case len(sc.Load.Steps) > 0:
+		return len(sc.Load.Steps)
+	}
+	return 1
+}
+
+func (o *observer) TargetStarted(name string, index, total int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeBar()
+	o.target = name
+	fmt.Fprintf(o.w, "[%d/%d] %s: starting\n", index+1, total, name)
+}
+
+func (o *observer) PhaseStarted(target string, ph load.Phase, measured int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeBar()
+	switch {
+	case ph.Discard:
+		o.label = "warm-up"
+	case ph.Model == "closed":
+		o.label = fmt.Sprintf("step %d/%d  %d clients", measured+1, o.steps, ph.Concurrency)
+	case ph.RampTo > 0:
+		o.label = fmt.Sprintf("ramp %g→%g req/s", ph.Rate, ph.RampTo)
+	default:
+		o.label = fmt.Sprintf("step %d/%d  %g req/s", measured+1, o.steps, ph.Rate)
+	}
+	if !o.bar {
+		fmt.Fprintf(o.w, "      %s: %s (%s)\n", target, o.label, ph.Duration)
+		return
+	}
+	o.cur = progressbar.NewOptions64(ph.Duration.Milliseconds(),
+		progressbar.OptionSetWriter(o.w),
+		progressbar.OptionSetDescription(fmt.Sprintf("%-10s %s", target, o.label)),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionThrottle(200*1e6),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+	)
+}
+
+func (o *observer) Live(target string, l load.Live) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cur == nil {
+		return
+	}
+	o.cur.Describe(fmt.Sprintf("%-10s %s  now %6.0f req/s  p99 %7.1f ms  errors %d", target, o.label, l.Rate, l.P99Ms, l.Errors))
+	_ = o.cur.Set64(min(l.Elapsed.Milliseconds(), l.Duration.Milliseconds()))
+}
+
+func (o *observer) TargetDone(t *results.Target) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeBar()
+	line := fmt.Sprintf("      %s: %s, %d steps", t.Name, t.Status, len(t.Steps))
+	if t.Error != "" {
+		line += ": " + t.Error
+	}
+	fmt.Fprintln(o.w, line)
+	for _, n := range t.Deployment.Notes {
+		fmt.Fprintf(o.w, "      note: %s\n", n)
+	}
+}
+
+func (o *observer) closeBar() {
+	if o.cur != nil {
+		_ = o.cur.Finish()
+		_ = o.cur.Clear()
+		o.cur = nil
+	}
+}
+
+func (o *observer) finish() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeBar()
+}

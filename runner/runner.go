@@ -1,0 +1,263 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/scenarios"
+	"github.com/scalebench/scalebench/targets"
+)
+
+// Driver is what the runner needs from a target driver.
+type Driver interface {
+	Name() string
+	Up(ctx context.Context, spec targets.Spec) (targets.Deployment, error)
+}
+
+// Observer hears about progress. Every method must return quickly.
+type Observer interface {
+	// TargetStarted is called before a target is brought up.
+	TargetStarted(name string, index, total int)
+	// PhaseStarted is called before each phase (warm-up included).
+	PhaseStarted(target string, ph load.Phase, measured int)
+	// Live is called about once a second during a phase.
+	Live(target string, live load.Live)
+	// TargetDone is called after a target is torn down.
+	TargetDone(t *results.Target)
+}
+
+// Options configure one run.
+type Options struct {
+	// Dir is the run's folder; results.json is (re)written there after each target.
+	Dir string
+	// Driver brings targets up.
+	Driver Driver
+	// Quick caps warm-up and step durations for smoke runs.
+	Quick bool
+	// Only, when not empty, limits the run to these target names.
+	Only []string
+	// GeneratorCPUs is how many CPUs the load generator may use (0: all).
+	GeneratorCPUs int
+	// Observer receives progress (optional).
+	Observer Observer
+	// AfterTarget, when set, is called after each target's results are
+	// written (e.g. to render reports); its error becomes a run warning.
+	AfterTarget func(ctx context.Context, run *results.Run) error
+	// DownTimeout bounds tearing one target down (default 15s).
+	DownTimeout time.Duration
+}
+
+// Run measures every target of the scenario in order and returns the run,
+// which is also written to opts.Dir/results.json after each target. It
+// returns early — with what was measured, status "interrupted" — when ctx
+// ends. A target that fails is recorded as failed and the run goes on.
+func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Options) error {
+	if opts.DownTimeout == 0 {
+		opts.DownTimeout = 15 * time.Second
+	}
+	obs := opts.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	list := selectTargets(sc.Targets, opts.Only)
+	run.Status = results.RunRunning
+	if err := results.Write(opts.Dir, run); err != nil {
+		return err
+	}
+	phases := Phases(sc, opts.Quick)
+	for i, t := range list {
+		if ctx.Err() != nil {
+			run.Targets = append(run.Targets, results.Target{Name: t.Name, Topology: Spec(sc, t, run.ID).Topology, Status: results.StatusSkipped, Error: "run interrupted before this target started"})
+			continue
+		}
+		obs.TargetStarted(t.Name, i, len(list))
+		tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
+		run.Targets = append(run.Targets, *tr)
+		obs.TargetDone(&run.Targets[len(run.Targets)-1])
+		if err := results.Write(opts.Dir, run); err != nil {
+			return err
+		}
+		if opts.AfterTarget != nil {
+			if err := opts.AfterTarget(ctx, run); err != nil {
+				run.Warnings = append(run.Warnings, fmt.Sprintf("render reports after target %q: %v", t.Name, err))
+			}
+		}
+	}
+	run.FinishedAt = time.Now().UTC()
+	run.Status = results.RunCompleted
+	if ctx.Err() != nil {
+		run.Status = results.RunInterrupted
+	}
+	return results.Write(opts.Dir, run)
+}
+
+// measure runs one target through its phases: up, warm-up, steps, down.
+func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, phases []load.Phase, runID string, opts Options, obs Observer) *results.Target {
+	spec := Spec(sc, t, runID)
+	tr := &results.Target{Name: t.Name, Topology: spec.Topology, Status: results.StatusOK, StartedAt: time.Now().UTC(), Steps: []results.Step{}}
+	if topo, ok := targets.Lookup(spec.Topology); ok {
+		tr.Description = topo.Summary
+	}
+	defer func() { tr.FinishedAt = time.Now().UTC() }()
+
+	dep, err := opts.Driver.Up(ctx, spec)
+	if err != nil {
+		tr.Status, tr.Error = results.StatusFailed, err.Error()
+		if ctx.Err() != nil {
+			tr.Status = results.StatusInterrupted
+		}
+		tr.Deployment.Driver = opts.Driver.Name()
+		return tr
+	}
+	defer down(dep, tr, opts.DownTimeout)
+	tr.Deployment = dep.Info()
+
+	gen, err := load.New(load.Config{
+		BaseURL:       dep.Endpoint(),
+		Requests:      Requests(sc),
+		Timeout:       sc.Defaults.Timeout.D(),
+		MaxWorkers:    sc.Load.MaxWorkers,
+		GeneratorCPUs: opts.GeneratorCPUs,
+		Sample:        sampler(dep),
+		Observe:       func(l load.Live) { obs.Live(t.Name, l) },
+	})
+	if err != nil {
+		tr.Status, tr.Error = results.StatusFailed, err.Error()
+		return tr
+	}
+	drive(ctx, gen, dep, phases, sc, tr, opts, obs)
+	judge(tr, sc.SLO)
+	return tr
+}
+
+// drive runs the phases in order, stopping at the first sign that the
+// target died or the run was interrupted.
+func drive(ctx context.Context, gen *load.Generator, dep targets.Deployment, phases []load.Phase, sc *scenarios.Scenario, tr *results.Target, opts Options, obs Observer) {
+	measured := 0
+	for i, ph := range phases {
+		if i > 0 && !ph.Discard && sc.Defaults.Cooldown > 0 && measured > 0 {
+			if !sleep(ctx, sc.Defaults.Cooldown.D()) {
+				break
+			}
+		}
+		obs.PhaseStarted(tr.Name, ph, measured)
+		steps, err := gen.Run(ctx, ph)
+		if !ph.Discard {
+			tr.Steps = append(tr.Steps, steps...)
+			measured += len(steps)
+		}
+		if derr := dep.Err(); derr != nil {
+			tr.Status, tr.Error = results.StatusFailed, fmt.Sprintf("target died during %s: %v", phaseName(ph), derr)
+			markLast(tr, "target died during this step: "+derr.Error())
+			return
+		}
+		if ctx.Err() != nil {
+			tr.Status, tr.Error = results.StatusInterrupted, "interrupted during "+phaseName(ph)
+			markLast(tr, "interrupted: the step was cut short")
+			return
+		}
+		if err != nil {
+			tr.Status, tr.Error = results.StatusFailed, fmt.Sprintf("%s: %v", phaseName(ph), err)
+			return
+		}
+	}
+}
+
+// down tears the deployment down with a fresh context, so that it also
+// happens after the run's context was cancelled, and keeps the logs of a
+// failed target.
+func down(dep targets.Deployment, tr *results.Target, timeout time.Duration) {
+	if tr.Status != results.StatusOK {
+		tr.Logs = dep.Logs()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := dep.Down(ctx); err != nil {
+		tr.Warnings = append(tr.Warnings, "tear-down: "+err.Error())
+	}
+}
+
+func sampler(dep targets.Deployment) func(context.Context) (load.Usage, error) {
+	return func(ctx context.Context) (load.Usage, error) {
+		u, err := dep.Sample(ctx)
+		return load.Usage{CPUSeconds: u.CPUSeconds, RSSBytes: u.RSSBytes}, err
+	}
+}
+
+func markLast(tr *results.Target, warning string) {
+	if n := len(tr.Steps); n > 0 {
+		s := &tr.Steps[n-1]
+		s.Valid = false
+		s.Warnings = append(s.Warnings, warning)
+	}
+}
+
+func phaseName(ph load.Phase) string {
+	switch {
+	case ph.Discard:
+		return "warm-up"
+	case ph.Model == "closed":
+		return fmt.Sprintf("step %d (concurrency %d)", ph.Index+1, ph.Concurrency)
+	case ph.RampTo > 0:
+		return fmt.Sprintf("ramp %g→%g req/s", ph.Rate, ph.RampTo)
+	default:
+		return fmt.Sprintf("step %d (%g req/s)", ph.Index+1, ph.Rate)
+	}
+}
+
+func selectTargets(all []scenarios.Target, only []string) []scenarios.Target {
+	if len(only) == 0 {
+		return all
+	}
+	var out []scenarios.Target
+	for _, t := range all {
+		for _, name := range only {
+			if t.Name == name {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// CheckOnly reports names in only that are not targets of the scenario.
+func CheckOnly(sc *scenarios.Scenario, only []string) error {
+	var errs []error
+	for _, name := range only {
+		found := false
+		for _, t := range sc.Targets {
+			found = found || t.Name == name
+		}
+		if !found {
+			names := make([]string, len(sc.Targets))
+			for i, t := range sc.Targets {
+				names[i] = t.Name
+			}
+			errs = append(errs, fmt.Errorf("--target %q: no such target in %s (targets: %v)", name, sc.Name, names))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) TargetStarted(string, int, int)       {}
+func (nopObserver) PhaseStarted(string, load.Phase, int) {}
+func (nopObserver) Live(string, load.Live)               {}
+func (nopObserver) TargetDone(*results.Target)           {}

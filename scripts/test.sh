@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of scalebench and does all their set-up first: installs the
+# real servers the tests use (redis-server, nginx, chromium) when they are
+# missing, builds the offline Docker images, then runs vet and the tests.
+# Usage: ./scripts/test.sh [go test flags…]   (e.g. ./scripts/test.sh -run TestX ./load/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*"; }
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v nginx >/dev/null || missing+=(nginx)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null; then apt=(sudo apt-get); else
+    echo "missing ${missing[*]}: install them (apt-get install -y --no-install-recommends ${missing[*]}) or run as root" >&2
+    exit 1
+  fi
+  "${apt[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts redis-server and nginx as services on install; the tests start
+# their own on private ports, so stop the system ones if they run.
+if command -v service >/dev/null; then
+  service redis-server stop >/dev/null 2>&1 || true
+  service nginx stop >/dev/null 2>&1 || true
+fi
+
+if [ -f fixtures/images/build.sh ]; then
+  if docker info >/dev/null 2>&1; then
+    log "building offline Docker images (fixtures/images/build.sh)"
+    bash fixtures/images/build.sh
+  else
+    echo "Docker engine not reachable: start it (e.g. 'service docker start' or 'dockerd &') — the docker driver tests need it" >&2
+    exit 1
+  fi
+fi
+
+log "go vet"
+go vet ./...
+log "go test"
+if [ $# -eq 0 ]; then set -- ./...; fi
+# -p 1: measurement tests must not share the 2 CPUs with another package's tests.
+exec go test -count=1 -p 1 -timeout 30m "$@"

@@ -116,27 +116,22 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 	defer down(dep, tr, opts.DownTimeout)
 	tr.Deployment = dep.Info()
 
-	gen, err := load.New(load.Config{
-		BaseURL:       dep.Endpoint(),
-		Requests:      Requests(sc),
-		Timeout:       sc.Defaults.Timeout.D(),
-		MaxWorkers:    sc.Load.MaxWorkers,
-		GeneratorCPUs: opts.GeneratorCPUs,
-		Sample:        sampler(dep),
-		Observe:       func(l load.Live) { obs.Live(t.Name, l) },
-	})
+	w, err := newWorkload(sc, t, dep, opts, func(l load.Live) { obs.Live(t.Name, l) })
 	if err != nil {
 		tr.Status, tr.Error = results.StatusFailed, err.Error()
 		return tr
 	}
-	drive(ctx, gen, dep, phases, sc, tr, opts, obs)
+	drive(ctx, w, dep, phases, sc, tr, obs)
+	if f, ok := w.(finisher); ok && ctx.Err() == nil {
+		f.Finish(ctx, tr)
+	}
 	judge(tr, sc.SLO)
 	return tr
 }
 
 // drive runs the phases in order, stopping at the first sign that the
 // target died or the run was interrupted.
-func drive(ctx context.Context, gen *load.Generator, dep targets.Deployment, phases []load.Phase, sc *scenarios.Scenario, tr *results.Target, opts Options, obs Observer) {
+func drive(ctx context.Context, w workload, dep targets.Deployment, phases []load.Phase, sc *scenarios.Scenario, tr *results.Target, obs Observer) {
 	measured := 0
 	for i, ph := range phases {
 		if i > 0 && !ph.Discard && sc.Defaults.Cooldown > 0 && measured > 0 {
@@ -145,7 +140,7 @@ func drive(ctx context.Context, gen *load.Generator, dep targets.Deployment, pha
 			}
 		}
 		obs.PhaseStarted(tr.Name, ph, measured)
-		steps, err := gen.Run(ctx, ph)
+		steps, err := w.Run(ctx, ph)
 		if !ph.Discard {
 			tr.Steps = append(tr.Steps, steps...)
 			measured += len(steps)
@@ -178,13 +173,6 @@ func down(dep targets.Deployment, tr *results.Target, timeout time.Duration) {
 	defer cancel()
 	if err := dep.Down(ctx); err != nil {
 		tr.Warnings = append(tr.Warnings, "tear-down: "+err.Error())
-	}
-}
-
-func sampler(dep targets.Deployment) func(context.Context) (load.Usage, error) {
-	return func(ctx context.Context) (load.Usage, error) {
-		u, err := dep.Sample(ctx)
-		return load.Usage{CPUSeconds: u.CPUSeconds, RSSBytes: u.RSSBytes}, err
 	}
 }
 

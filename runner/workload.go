@@ -1,0 +1,50 @@
+package runner
+
+import (
+	"context"
+
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/scenarios"
+	"github.com/scalebench/scalebench/targets"
+)
+
+// workload drives one phase of load at a deployment and returns its steps.
+// The scenario decides which kind: plain HTTP requests (requests:), request
+// flows, or WebSocket connections; each kind lives in its own file.
+type workload interface {
+	Run(ctx context.Context, ph load.Phase) ([]results.Step, error)
+}
+
+// finisher is a workload with work to do after the last phase, such as
+// waiting for a queue to drain and accounting for every job.
+type finisher interface {
+	Finish(ctx context.Context, tr *results.Target)
+}
+
+// newWorkload picks the workload for the scenario.
+func newWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live)) (workload, error) {
+	return newHTTPWorkload(sc, t, dep, opts, live)
+}
+
+// newHTTPWorkload sends the scenario's requests with the HTTP generator.
+func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live)) (workload, error) {
+	return load.New(load.Config{
+		BaseURL:       dep.Endpoint(),
+		AllowRemote:   t.AllowRemote,
+		Requests:      Requests(sc),
+		Timeout:       sc.Defaults.Timeout.D(),
+		MaxWorkers:    sc.Load.MaxWorkers,
+		GeneratorCPUs: opts.GeneratorCPUs,
+		Sample:        Sampler(dep),
+		Observe:       live,
+	})
+}
+
+// Sampler adapts a deployment's resource sampling for the generators.
+func Sampler(dep targets.Deployment) func(context.Context) (load.Usage, error) {
+	return func(ctx context.Context) (load.Usage, error) {
+		u, err := dep.Sample(ctx)
+		return load.Usage{CPUSeconds: u.CPUSeconds, RSSBytes: u.RSSBytes}, err
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/urfave/cli/v2"
+)
+
+// TestMain lets the test binary stand in for the scalebench binary: the
+// process driver starts os.Executable() with `serve` or `balance`.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker"}, os.Args[1]) {
+		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// cli runs the command line and returns the exit code and outputs.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = exitCode(run(append([]string{"scalebench"}, args...), &out, &errOut), &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{[]string{"validate", "quickstart"}, 0, ""},
+		{[]string{"validate", "testdata/tiny.yaml"}, 0, ""},
+		{[]string{"validate", "../../fixtures/scenarios/invalid/bad-balancer-policy.yaml"}, 2, "bad-balancer-policy.yaml:"},
+		{[]string{"validate", "no-such-suite"}, 2, "no-such-suite"},
+		{[]string{"validate"}, 2, "name at least one scenario"},
+		{[]string{"validate", "--bogus", "quickstart"}, 2, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want exit %d, stderr containing %q", code, stderr, tt.wantCode, tt.wantErr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Errorf("stderr has a stack trace: %s", stderr)
+			}
+		})
+	}
+}
+
+// Every invalid fixture exits 2 with file:line: messages and no panic.
+func TestRunInvalidScenarios(t *testing.T) {
+	files, err := filepath.Glob("../../fixtures/scenarios/invalid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no invalid fixtures: %v", err)
+	}
+	for _, f := range files {
+		code, _, stderr := runCLI(t, "run", "--no-progress", f)
+		if code != exitUsage || !strings.Contains(stderr, filepath.Base(f)+":") {
+			t.Errorf("run %s: exit %d, stderr %q; want exit 2 naming the file", f, code, stderr)
+		}
+	}
+}
+
+func TestRunUnknownTarget(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--target", "nope")
+	if code != exitUsage || !strings.Contains(stderr, `--target "nope": no such target`) {
+		t.Errorf("exit %d, stderr %q; want exit 2 and the unknown target named", code, stderr)
+	}
+}
+
+func TestTargetsLists(t *testing.T) {
+	code, out, _ := runCLI(t, "targets")
+	for _, want := range []string{"single", "cluster", "replicas", "command", "url"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("targets output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+func TestInterspersed(t *testing.T) {
+	app := &cli.App{Commands: []*cli.Command{runCommand()}}
+	tests := []struct{ in, want []string }{
+		{[]string{"sb", "run", "quickstart", "--quick"}, []string{"sb", "run", "--quick", "quickstart"}},
+		{[]string{"sb", "run", "a.yaml", "--out", "x", "b.yaml"}, []string{"sb", "run", "--out", "x", "a.yaml", "b.yaml"}},
+		{[]string{"sb", "run", "a.yaml", "--out=x"}, []string{"sb", "run", "--out=x", "a.yaml"}},
+		{[]string{"sb", "run", "a", "--", "--quick"}, []string{"sb", "run", "a", "--", "--quick"}},
+		{[]string{"sb", "--help"}, []string{"sb", "--help"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(interspersed(app, tt.in), tt.want); diff != "" {
+			t.Errorf("interspersed(%q) (-got +want):\n%s", tt.in, diff)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// A real run of a one-target scenario through the CLI: results.json, the
+// reports and the summary are all there and say what happened.
+func TestRunEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != results.RunCompleted || len(run.Targets) != 1 || len(run.Targets[0].Steps) != 2 {
+		t.Fatalf("run = status %q, %d targets; want completed with one target of 2 steps", run.Status, len(run.Targets))
+	}
+	tr := run.Targets[0]
+	if tr.Status != results.StatusOK || tr.SLOPassed == nil {
+		t.Errorf("target status %q (%s), slo_passed %v; want ok with an SLO verdict", tr.Status, tr.Error, tr.SLOPassed)
+	}
+	for _, s := range tr.Steps {
+		if s.Requests == 0 || s.Latency.P99 <= 0 || s.Instances["instance-1"] == 0 {
+			t.Errorf("step %d: requests %d, p99 %v, instances %v; want measured", s.Index, s.Requests, s.Latency.P99, s.Instances)
+		}
+	}
+	for _, f := range []string{"report.html", "summary.md"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	if !strings.Contains(stdout, "Verdict") || !strings.Contains(stdout, "single") {
+		t.Errorf("summary lacks the verdict:\n%s", stdout)
+	}
+}
+
+// Ctrl-C mid-run: the CLI exits within 5 s with code 1, results.json says
+// "interrupted", and no process the run started is left.
+func TestRunInterrupt(t *testing.T) {
+	out := t.TempDir()
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := runCLI(t, "run", "testdata/slow.yaml", "--out", out, "--no-progress")
+		done <- code
+	}()
+	// Wait until load is flowing at the first target, then interrupt.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(children()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no target process started within 30 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	started := time.Now()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if took := time.Since(started); took > 5*time.Second {
+			t.Errorf("exit took %v after SIGINT, want ≤ 5 s", took)
+		}
+		if code != exitRuntime {
+			t.Errorf("exit code %d, want %d", code, exitRuntime)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10 s of SIGINT")
+	}
+	if left := children(); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
+	}
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != results.RunInterrupted {
+		t.Errorf("run status %q, want interrupted", run.Status)
+	}
+	if len(run.Targets) != 2 || run.Targets[0].Status != results.StatusInterrupted || run.Targets[1].Status != results.StatusSkipped {
+		t.Errorf("targets = %+v, want first interrupted and second skipped", run.Targets)
+	}
+}
+
+// children lists the pids of live processes whose parent is this test process.
+func children() []int {
+	self := os.Getpid()
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses: state ppid …
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 1 && fields[0] != "Z" && fields[1] == strconv.Itoa(self) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}

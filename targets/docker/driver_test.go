@@ -45,9 +45,9 @@ func TestUpTopologies(t *testing.T) {
 		wantInstances int // distinct serving instances seen (at least, for cluster)
 		wantQuota     int64
 	}{
-		{spec: targets.Spec{Name: "single", Topology: "single", CPUBudget: 0.5, MemoryMB: 64, GOMAXPROCS: 1}, wantInstances: 1, wantQuota: 50000},
-		{spec: targets.Spec{Name: "cluster", Topology: "cluster", Instances: 2, CPUBudget: 0.5, MemoryMB: 64}, wantBalancer: "kernel", wantInstances: 2, wantQuota: 100000},
-		{spec: targets.Spec{Name: "replicas-nginx", Topology: "replicas", Instances: 2, Balancer: "nginx", CPUBudget: 0.5}, wantBalancer: "nginx", wantInstances: 2, wantQuota: 50000},
+		{spec: targets.Spec{Name: "single", Topology: "single", CPUBudget: 0.5, MemoryMB: 64, GOMAXPROCS: 1}, wantInstances: 1, wantQuota: 5000},
+		{spec: targets.Spec{Name: "cluster", Topology: "cluster", Instances: 2, CPUBudget: 0.5, MemoryMB: 64}, wantBalancer: "kernel", wantInstances: 2, wantQuota: 10000},
+		{spec: targets.Spec{Name: "replicas-nginx", Topology: "replicas", Instances: 2, Balancer: "nginx", CPUBudget: 0.5}, wantBalancer: "nginx", wantInstances: 2, wantQuota: 5000},
 		{spec: targets.Spec{Name: "replicas-go", Topology: "replicas", Instances: 2, Balancer: "go", Policy: "least_conn"}, wantBalancer: "go", wantInstances: 2},
 	}
 	for _, tt := range tests {

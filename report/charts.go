@@ -332,6 +332,7 @@ func overTime(ss []series, title, ylabel string, log bool, value func(results.Po
 		logY(p)
 	}
 	var bounds []float64
+	plotted := false
 	for i, s := range ss {
 		first := s.Target.Steps[0].StartedAt
 		var xys plotter.XYs
@@ -357,6 +358,7 @@ func overTime(ss []series, title, ylabel string, log bool, value func(results.Po
 		if len(xys) == 0 {
 			continue
 		}
+		plotted = true
 		l := lineOf(xys, s, 2, nil)
 		p.Add(l)
 		p.Legend.Add(s.Label, l)
@@ -367,6 +369,12 @@ func overTime(ss []series, title, ylabel string, log bool, value func(results.Po
 		}
 	}
 	p.X.Min = 0
+	if log && !plotted {
+		// Nothing to draw (e.g. WebSocket steps have no per-second latency):
+		// a log axis over no data cannot be drawn.
+		p.Y.Scale, p.Y.Tick.Marker = plot.LinearScale{}, plot.DefaultTicks{}
+		log = false
+	}
 	if !log {
 		p.Y.Min = 0
 	}

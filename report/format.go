@@ -93,8 +93,11 @@ func Bytes(b uint64) string {
 
 // loadLabel is a load level with its unit.
 func loadLabel(model string, load float64) string {
-	if model == "closed" {
+	switch model {
+	case "closed":
 		return Number(load) + " clients"
+	case modelWebSocket:
+		return Number(load) + " connections"
 	}
 	return Number(load) + " req/s"
 }

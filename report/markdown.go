@@ -83,6 +83,7 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "</details>")
 		fmt.Fprintln(bw)
+		wsMarkdown(bw, r)
 		if len(v.Warnings) > 0 {
 			fmt.Fprintf(bw, "### ⚠️ Warnings (%d)\n\n", len(v.Warnings))
 			for _, w := range v.Warnings {

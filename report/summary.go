@@ -41,6 +41,7 @@ func Summary(w io.Writer, run *results.Run, opts ...Options) error {
 	v := Analyze(run)
 	p.header(run, v)
 	p.steps(run)
+	p.websocket(run)
 	p.verdict(v)
 	p.warnings(v)
 	return bw.Flush()

@@ -148,7 +148,7 @@ func Analyze(run *results.Run) Verdict {
 			slo := stepSLO(run.SLO, s)
 			lv := levels[s.Index]
 			if lv == nil {
-				lv = &Level{Index: s.Index, Load: load, Label: loadLabel(s.Model, load)}
+				lv = &Level{Index: s.Index, Load: load, Label: loadLabel(modelOfStep(s), load)}
 				levels[s.Index] = lv
 			}
 			lv.Entries = append(lv.Entries, Entry{
@@ -177,7 +177,7 @@ func Analyze(run *results.Run) Verdict {
 				sloFailed = true
 				if !tv.Broke || load < tv.BrokeAt {
 					tv.BrokeAt, tv.Broke = load, true
-					tv.BrokeLabel = loadLabel(s.Model, load) + " (" + failReason(run.SLO, s) + ")"
+					tv.BrokeLabel = loadLabel(modelOfStep(s), load) + " (" + failReason(run.SLO, s) + ")"
 				}
 			}
 		}
@@ -312,6 +312,9 @@ func sig3(x float64) float64 {
 
 // stepLoad is the load level of a step: offered rate, or concurrency.
 func stepLoad(s *results.Step) float64 {
+	if s.WebSocket != nil {
+		return float64(s.WebSocket.ConnectionsTarget)
+	}
 	if s.Model == "closed" {
 		return float64(s.Concurrency)
 	}
@@ -320,7 +323,7 @@ func stepLoad(s *results.Step) float64 {
 
 func modelOf(t *results.Target) string {
 	if len(t.Steps) > 0 {
-		return t.Steps[0].Model
+		return modelOfStep(&t.Steps[0])
 	}
 	return "open"
 }
@@ -352,6 +355,9 @@ func failReason(slo *results.SLO, s *results.Step) string {
 	if s.ErrorRate > slo.ErrorRate {
 		why = append(why, fmt.Sprintf("errors %s > %s", Percent(s.ErrorRate), Percent(slo.ErrorRate)))
 	}
+	if w := s.WebSocket; w != nil && slo.DeliveryRatio > 0 && w.DeliveryRatio < slo.DeliveryRatio {
+		why = append(why, fmt.Sprintf("delivery %s < %s", Percent(w.DeliveryRatio), Percent(slo.DeliveryRatio)))
+	}
 	if len(why) == 0 {
 		return ""
 	}
@@ -370,5 +376,9 @@ func sloText(slo *results.SLO) string {
 	if slo.P99Ms > 0 {
 		s = "p99 ≤ " + Millis(slo.P99Ms) + ", "
 	}
-	return s + "errors ≤ " + Percent(slo.ErrorRate)
+	s += "errors ≤ " + Percent(slo.ErrorRate)
+	if slo.DeliveryRatio > 0 {
+		s += ", delivery ≥ " + Percent(slo.DeliveryRatio)
+	}
+	return s
 }

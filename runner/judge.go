@@ -25,6 +25,9 @@ func judge(tr *results.Target, slo *scenarios.SLO) {
 			if s.Model == "closed" {
 				load = float64(s.Concurrency)
 			}
+			if s.WebSocket != nil {
+				load = float64(s.WebSocket.ConnectionsTarget)
+			}
 			if load > tr.CapacityRate {
 				tr.CapacityRate = load
 			}
@@ -44,6 +47,9 @@ func meets(s *results.Step, slo *scenarios.SLO) bool {
 		return false
 	}
 	if slo.ErrorRate != nil && s.ErrorRate > *slo.ErrorRate {
+		return false
+	}
+	if slo.DeliveryRatio != nil && s.WebSocket != nil && s.WebSocket.DeliveryRatio < *slo.DeliveryRatio {
 		return false
 	}
 	return true

@@ -174,6 +174,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		if sc.SLO.ErrorRate != nil {
 			run.SLO.ErrorRate = *sc.SLO.ErrorRate
 		}
+		if sc.SLO.DeliveryRatio != nil {
+			run.SLO.DeliveryRatio = *sc.SLO.DeliveryRatio
+		}
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
 	drv.Environment(&run.Environment)

@@ -146,7 +146,7 @@ pid {{.Prefix}}/nginx.pid;
 error_log stderr warn;
 
 events {
-    worker_connections 16384;
+    worker_connections 32768;
     multi_accept on;
 }
 
@@ -161,6 +161,13 @@ http {
     proxy_max_temp_file_size 0;
     keepalive_requests 1000000;
     keepalive_timeout 120s;
+
+    # WebSocket: pass the upgrade on; plain requests keep Connection ""
+    # so upstream keepalive still works.
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        ''      "";
+    }
 
     upstream app {
 {{- if .LeastConn}}
@@ -181,6 +188,18 @@ http {
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;
             proxy_read_timeout 120s;
+        }
+        # WebSocket endpoint: upgrade headers, and timeouts longer than any
+        # run so idle rooms are not cut by the proxy.
+        location /ws {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $http_host;
+            proxy_read_timeout 3600s;
+            proxy_send_timeout 3600s;
+            proxy_buffering off;
         }
     }
 }

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+
+	"github.com/scalebench/scalebench/results"
+)
+
+// modelWebSocket labels WebSocket steps, whose load is a number of held
+// connections rather than an arrival rate.
+const modelWebSocket = "websocket"
+
+// modelOfStep is the step's model, or modelWebSocket for a WebSocket step.
+func modelOfStep(s *results.Step) string {
+	if s.WebSocket != nil {
+		return modelWebSocket
+	}
+	return s.Model
+}
+
+// hasWebSocket reports whether any step of the run is a WebSocket step.
+func hasWebSocket(run *results.Run) bool {
+	for _, t := range run.Targets {
+		for _, s := range t.Steps {
+			if s.WebSocket != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wsHeader and wsRow are the WebSocket table shared by the terminal and
+// Markdown: the fate of every expected delivery, fan-out latency, and what
+// happened to the connections.
+var wsHeader = []string{"connections", "target", "open", "sent", "expected", "delivered", "missing", "dup", "delivery", "fan-out p50", "fan-out p99", "disconnects", "reconnect fail"}
+
+func wsRow(label, target string, w *results.WebSocketStats) []string {
+	return []string{
+		label, target,
+		fmt.Sprintf("%d/%d", w.ConnectionsOpenMax, w.ConnectionsTarget),
+		Number(float64(w.MessagesSent)), Number(float64(w.DeliveriesExpected)), Number(float64(w.Delivered)),
+		Number(float64(w.Missing)), Number(float64(w.Duplicates)), Percent(w.DeliveryRatio),
+		Millis(w.FanoutLatency.P50), Millis(w.FanoutLatency.P99),
+		Number(float64(w.Disconnects)), Number(float64(w.ReconnectFailures)),
+	}
+}
+
+// wsRows lists the WebSocket rows of run, level by level.
+func wsRows(run *results.Run) [][]string {
+	var out [][]string
+	for _, lv := range Analyze(run).Levels {
+		for ti := range run.Targets {
+			t := &run.Targets[ti]
+			if s := stepAt(t, lv.Index); s != nil && s.WebSocket != nil {
+				out = append(out, wsRow(lv.Label, oneLine(t.Name), s.WebSocket))
+			}
+		}
+	}
+	return out
+}
+
+// websocket prints the WebSocket table when the run has WebSocket steps.
+func (p printer) websocket(run *results.Run) {
+	if !hasWebSocket(run) {
+		return
+	}
+	p.line("")
+	p.line("%s", p.paint(ansiBold, "WebSocket delivery (expected = Σ receivers connected when each message was sent)"))
+	right := []bool{false, false, true, true, true, true, true, true, true, true, true, true, true}
+	tb := table{right: right}
+	var head []cell
+	for _, h := range wsHeader {
+		head = append(head, cell{text: h})
+	}
+	tb.add(head...)
+	for _, r := range wsRows(run) {
+		cells := make([]cell, len(r))
+		for i, c := range r {
+			cells[i] = cell{text: c}
+		}
+		if r[8] != Percent(1) {
+			cells[8].color = ansiRed
+		}
+		tb.add(cells...)
+	}
+	tb.write(p, "  ")
+}
+
+// wsMarkdown writes the WebSocket table when the run has WebSocket steps.
+func wsMarkdown(bw *bufio.Writer, run *results.Run) {
+	if !hasWebSocket(run) {
+		return
+	}
+	fmt.Fprintln(bw, "**WebSocket delivery** (expected = Σ receivers connected when each message was sent; delivered + missing = expected)")
+	fmt.Fprintln(bw)
+	fmt.Fprint(bw, "|")
+	for _, h := range wsHeader {
+		fmt.Fprintf(bw, " %s |", h)
+	}
+	fmt.Fprint(bw, "\n|---|---|")
+	for range wsHeader[2:] {
+		fmt.Fprint(bw, "---:|")
+	}
+	fmt.Fprintln(bw)
+	for _, r := range wsRows(run) {
+		fmt.Fprint(bw, "|")
+		for _, c := range r {
+			fmt.Fprintf(bw, " %s |", md(c))
+		}
+		fmt.Fprintln(bw)
+	}
+	fmt.Fprintln(bw)
+}

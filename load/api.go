@@ -45,6 +45,21 @@ type Config struct {
 	// AllowRemote permits a BaseURL whose host is not loopback (the
 	// scenario's allow_remote). Without it New refuses such a target.
 	AllowRemote bool
+	// Meter, when set, returns a new Meter for each step; every response's
+	// headers are passed to the Meter of the step it belongs to, and its
+	// Extra figures land in results.Step.Extra. Unset, nothing is done per
+	// response.
+	Meter func() Meter
+}
+
+// Meter aggregates topology-specific figures from response headers (a
+// cache's hit/miss header, a queue's job id), one Meter per step.
+// Observe is called from the generator's single consumer goroutine and
+// must be cheap; Extra is called once, when the step ends, with the
+// step's elapsed time.
+type Meter interface {
+	Observe(code uint16, h http.Header)
+	Extra(elapsed time.Duration) map[string]float64
 }
 
 // Defaults for zero Config fields.

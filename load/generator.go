@@ -133,6 +133,9 @@ func (g *Generator) newPhaseRun(ph Phase) *phaseRun {
 			length = ph.Duration - start
 		}
 		rec := newRecorder(k, start, length, len(g.cfg.Requests))
+		if g.cfg.Meter != nil {
+			rec.meter = g.cfg.Meter()
+		}
 		if r.open {
 			rec.scheduled = r.sched.firstHitAt(start+length) - r.sched.firstHitAt(start)
 			if k == ph.Windows-1 {
@@ -211,7 +214,11 @@ func (r *phaseRun) handle(v *vegeta.Result) {
 			o.bytesIn, _ = strconv.ParseUint(s[0], 10, 64)
 		}
 	}
-	r.recAt(o.intended).record(&o, r.open)
+	rec := r.recAt(o.intended)
+	rec.record(&o, r.open)
+	if rec.meter != nil {
+		rec.meter.Observe(v.Code, v.Headers)
+	}
 
 	r.liveReq++
 	if o.kind != "" {

@@ -42,6 +42,7 @@ type recorder struct {
 	firstSend, lastSend, lastEnd time.Duration
 
 	timeline *timeline
+	meter    Meter // nil unless Config.Meter is set
 	usage    usageAcc
 	little   littleAcc
 }

@@ -64,6 +64,9 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 	if len(rec.kinds) > 0 {
 		st.ErrorsByKind = rec.kinds
 	}
+	if rec.meter != nil {
+		st.Extra = rec.meter.Extra(elapsed)
+	}
 	if len(rec.instances) > 0 {
 		st.Instances = rec.instances
 	}

@@ -46,6 +46,9 @@ type SLO struct {
 	P99Ms float64 `json:"p99_ms,omitempty"`
 	// ErrorRate is the highest acceptable fraction of failed requests (0..1).
 	ErrorRate float64 `json:"error_rate"`
+	// DeliveryRatio is the lowest acceptable WebSocket delivery ratio
+	// (0..1; 0: not judged).
+	DeliveryRatio float64 `json:"delivery_ratio,omitempty"`
 }
 
 // Environment records where and how the run was measured.
@@ -107,6 +110,8 @@ type Target struct {
 	Steps []Step `json:"steps"`
 	// Warnings are target-wide findings that did not stop the run.
 	Warnings []string `json:"warnings,omitempty"`
+	// Jobs accounts for every accepted job (queue topology only).
+	Jobs *Jobs `json:"jobs,omitempty"`
 	// Logs holds the tail of each instance's log when the target failed.
 	Logs map[string]string `json:"logs,omitempty"`
 	// StartedAt and FinishedAt bound this target's measurement.
@@ -218,6 +223,11 @@ type Step struct {
 	// Extra holds topology-specific measurements (cache hit ratio, queue
 	// depth, WebSocket delivery…), named by snake_case keys.
 	Extra map[string]float64 `json:"extra,omitempty"`
+	// Flows holds per-flow, per-request figures of a flows step (scenario
+	// flows:); Requests, Errors and Latency then sum over every request.
+	Flows []FlowStats `json:"flows,omitempty"`
+	// Queue holds the queue's figures during the step (queue topology).
+	Queue *QueueStats `json:"queue,omitempty"`
 	// WebSocket holds the WebSocket generator's measurements (nil for HTTP
 	// steps). For such a step Requests counts messages sent and Latency is
 	// the fan-out latency.

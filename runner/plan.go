@@ -21,6 +21,11 @@ const (
 // warm-up (discarded) followed by the measured steps, in order. With quick
 // set, durations are capped for smoke runs.
 func Phases(sc *scenarios.Scenario, quick bool) []load.Phase {
+	if sc.IsWebSocket() {
+		// One phase: the WebSocket generator holds its connections across
+		// its steps (see websocket.go); opening them is the warm-up.
+		return []load.Phase{{Model: "open", Duration: wsPlanned(WSConfig(sc, quick))}}
+	}
 	d := sc.Defaults
 	warmup, duration := d.Warmup.D(), d.Duration.D()
 	if quick {
@@ -129,6 +134,12 @@ func Spec(sc *scenarios.Scenario, t scenarios.Target, runID string) targets.Spec
 	}
 	if t.GOMAXPROCS != nil {
 		s.GOMAXPROCS = *t.GOMAXPROCS
+	}
+	// Redis-backed topologies: their scenario sections become app flags.
+	s.AppArgs = append(s.AppArgs, t.Cache.AppArgs()...)
+	s.AppArgs = append(s.AppArgs, t.Queue.AppArgs()...)
+	if t.Queue != nil {
+		s.QueueWorkers = t.Queue.Workers
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
@@ -24,11 +25,26 @@ type finisher interface {
 
 // newWorkload picks the workload for the scenario.
 func newWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live)) (workload, error) {
-	return newHTTPWorkload(sc, t, dep, opts, live)
+	if sc.IsWebSocket() {
+		return newWSWorkload(sc, t, dep, opts, live)
+	}
+	// Redis-backed topologies (redis.go) add their meters and watch Redis.
+	accepted := new(atomic.Uint64)
+	var w workload
+	var err error
+	if len(sc.Flows) > 0 {
+		w, err = newFlowsWorkload(sc, t, dep, live)
+	} else {
+		w, err = newHTTPWorkload(sc, t, dep, opts, live, meterFor(t, accepted))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return withRedis(t, dep, w, opts, accepted), nil
 }
 
 // newHTTPWorkload sends the scenario's requests with the HTTP generator.
-func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live)) (workload, error) {
+func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live), meter func() load.Meter) (workload, error) {
 	return load.New(load.Config{
 		BaseURL:       dep.Endpoint(),
 		AllowRemote:   t.AllowRemote,
@@ -38,6 +54,7 @@ func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Dep
 		GeneratorCPUs: opts.GeneratorCPUs,
 		Sample:        Sampler(dep),
 		Observe:       live,
+		Meter:         meter,
 	})
 }
 

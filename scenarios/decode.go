@@ -42,21 +42,33 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 		},
 		"defaults": func(v *yaml.Node, p string) { d.defaults(v, p, &s.Defaults) },
 		"requests": func(v *yaml.Node, p string) { d.requests(v, p, &s.Requests) },
+		"flows":    func(v *yaml.Node, p string) { d.flows(v, p, &s.Flows) },
 		"load":     func(v *yaml.Node, p string) { d.load(v, p, &s.Load) },
 		"slo": func(v *yaml.Node, p string) {
 			s.SLO = &SLO{ErrorRate: ptr(defaultErrorRate)}
 			d.slo(v, p, s.SLO)
 		},
 		"targets": func(v *yaml.Node, p string) { s.Targets = d.targets(v, p) },
+		"websocket": func(v *yaml.Node, p string) {
+			s.WebSocket = newWebSocket()
+			d.websocket(v, p, s.WebSocket)
+		},
 	})
 	if present == nil {
 		return
 	}
-	if _, ok := present["requests"]; !ok {
-		d.add(root.Line, "requests", "required: the requests to send, e.g. [{path: /}]")
-	}
-	if _, ok := present["load"]; !ok {
-		d.add(root.Line, "load", "required: one of rate, steps, ramp or concurrency")
+	if ws, ok := present["websocket"]; ok {
+		// A WebSocket scenario's load is its websocket section.
+		for _, k := range []string{"requests", "load"} {
+			if other, dup := present[k]; dup {
+				d.add(other.Line, k, "cannot be combined with websocket (line %d): a WebSocket scenario's load is its websocket section", ws.Line)
+			}
+		}
+	} else {
+		d.requestsOrFlows(root, present, s)
+		if _, ok := present["load"]; !ok {
+			d.add(root.Line, "load", "required: one of rate, steps, ramp or concurrency")
+		}
 	}
 	if _, ok := present["targets"]; !ok {
 		d.add(root.Line, "targets", "required: at least one target to measure")
@@ -369,6 +381,13 @@ func (d *decoder) slo(n *yaml.Node, path string, s *SLO) {
 				d.add(v.Line, p, "must be a fraction between 0 and 1 (0.01 = 1%%), got %v", x)
 			}
 			s.ErrorRate = &x
+		},
+		"delivery_ratio": func(v *yaml.Node, p string) {
+			var x float64
+			if d.number(v, p, &x) && (x < 0 || x > 1) {
+				d.add(v.Line, p, "must be a fraction between 0 and 1 (0.999 = 99.9%% of expected deliveries), got %v", x)
+			}
+			s.DeliveryRatio = &x
 		},
 	})
 }

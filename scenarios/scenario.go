@@ -21,12 +21,18 @@ type Scenario struct {
 	Defaults Defaults `yaml:"defaults" json:"defaults"`
 	// Requests are the requests to send, chosen by weight.
 	Requests []Request `yaml:"requests" json:"requests"`
+	// Flows are request flows to start, chosen by weight (instead of
+	// Requests: a scenario has exactly one of the two). See flows.go.
+	Flows []Flow `yaml:"flows" json:"flows,omitempty"`
 	// Load is the load shape.
 	Load LoadShape `yaml:"load" json:"load"`
 	// SLO is the objective each step is judged against (optional).
 	SLO *SLO `yaml:"slo" json:"slo"`
 	// Targets are the architectures (or services) to measure, in order.
 	Targets []Target `yaml:"targets" json:"targets"`
+	// WebSocket, when set, replaces Requests and Load: WebSocket
+	// connections, rooms and messages (see websocket.go).
+	WebSocket *WebSocket `yaml:"websocket" json:"websocket"`
 
 	// Source is the path or built-in name the scenario was loaded from.
 	Source string `yaml:"-" json:"-"`
@@ -106,6 +112,9 @@ type SLO struct {
 	P99 Duration `yaml:"p99" json:"p99"`
 	// ErrorRate is the highest acceptable fraction of failed requests (default 0.01).
 	ErrorRate *float64 `yaml:"error_rate" json:"error_rate"`
+	// DeliveryRatio is the lowest acceptable share of expected WebSocket
+	// deliveries that arrived (WebSocket scenarios; nil: not judged).
+	DeliveryRatio *float64 `yaml:"delivery_ratio" json:"delivery_ratio"`
 }
 
 // Target is one architecture or service to measure. Exactly one of
@@ -145,6 +154,10 @@ type Target struct {
 	CPUBudget  *float64 `yaml:"cpu_budget" json:"cpu_budget"`
 	MemoryMB   *int     `yaml:"memory_mb" json:"memory_mb"`
 	GOMAXPROCS *int     `yaml:"gomaxprocs" json:"gomaxprocs"`
+	// Cache configures topologies nocache and cached (see redis.go).
+	Cache *Cache `yaml:"cache" json:"cache,omitempty"`
+	// Queue configures topologies queue and sync (see redis.go).
+	Queue *Queue `yaml:"queue" json:"queue,omitempty"`
 	// Line is the line of the target in the file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,6 +46,13 @@ var topologyFields = map[string][]string{
 	"single":   nil,
 	"cluster":  {"workers"},
 	"replicas": balancedFields,
+	// Redis-backed topologies (redis.go): each combinable with replicas.
+	"nocache":         append(slices.Clone(balancedFields), "cache"),
+	"cached":          append(slices.Clone(balancedFields), "cache"),
+	"queue":           append(slices.Clone(balancedFields), "queue"),
+	"sync":            append(slices.Clone(balancedFields), "queue"),
+	"sessions-memory": balancedFields,
+	"sessions-redis":  balancedFields,
 }
 
 var (
@@ -213,6 +221,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		},
 		"memory_mb":  d.intPtrAtLeast(&t.MemoryMB, 0, "MiB per instance; 0 = no limit"),
 		"gomaxprocs": d.intPtrAtLeast(&t.GOMAXPROCS, 1, ""),
+		"cache":      func(v *yaml.Node, p string) { t.Cache = d.cache(v, p) },
+		"queue":      func(v *yaml.Node, p string) { t.Queue = d.queue(v, p, t.Topology) },
 	})
 	if present == nil {
 		return t

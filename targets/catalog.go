@@ -12,6 +12,17 @@ type Topology struct {
 	Balanced bool
 	// DefaultInstances is the instance count when the scenario gives none.
 	DefaultInstances int
+	// AppArgs are `scalebench serve` flags every instance of the topology
+	// gets (e.g. --mode cached), before the spec's own AppArgs.
+	AppArgs []string
+	// Redis names the Redis server the topology needs: "" (none), "cache"
+	// (maxmemory with allkeys-lru, what a cache wants) or "store" (no
+	// eviction: a queue or a session store must not lose data). A driver
+	// starts it before the instances and passes --redis ADDR to each.
+	Redis string
+	// QueueWorkers is true when the topology runs Spec.QueueWorkers
+	// `scalebench worker` processes beside the instances.
+	QueueWorkers bool
 }
 
 // Catalog lists the built-in topologies in the order `scalebench targets`
@@ -20,6 +31,13 @@ var Catalog = []Topology{
 	{Name: "single", Summary: "one reference-app instance", Models: "one Node.js process (`node server.js`) on one core", DefaultInstances: 1},
 	{Name: "cluster", Summary: "a primary forking N workers that share one listening socket; dead workers are restarted", Models: "Node's cluster module or `pm2 start -i max`", DefaultInstances: 2},
 	{Name: "replicas", Summary: "N instances on their own ports behind a balancer (nginx with upstream keepalive, or the built-in Go proxy)", Models: "nginx `upstream` over replicas, or Docker/Compose/Kubernetes replicas behind a load balancer", Balanced: true, DefaultInstances: 2},
+	{Name: "ws-redis", Summary: "N replicas behind a balancer whose /ws rooms broadcast through a Redis pub/sub adapter (a redis-server started for the target); single and replicas broadcast locally only", Models: "socket.io with @socket.io/redis-adapter on replicas behind nginx", Balanced: true, DefaultInstances: 2, AppArgs: []string{"--ws-adapter", "redis"}, Redis: "store"},
+	{Name: "nocache", Summary: "GET /user/{id} reads a simulated database on every request (the baseline of cached); with replicas, N instances behind a balancer", Models: "an API reading its database for every request", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "nocache"}},
+	{Name: "cached", Summary: "cache-aside: GET /user/{id} reads Redis, and on a miss the database, then SET … EX ttl; with replicas, N instances share one Redis", Models: "a Node API with a shared Redis cache in front of its database", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "cached"}, Redis: "cache"},
+	{Name: "queue", Summary: "POST /jobs puts the job on a Redis Stream and answers 202; N worker processes do the work", Models: "API → queue (BullMQ, Redis Streams) → worker processes", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "queue"}, Redis: "store", QueueWorkers: true},
+	{Name: "sync", Summary: "POST /jobs does the heavy work inside the request (the baseline of queue)", Models: "an API doing heavy work in its request handler", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "sync"}},
+	{Name: "sessions-memory", Summary: "POST /login keeps the session in the instance's memory; GET /me fails on any other replica", Models: "express-session with the default MemoryStore behind a round-robin balancer", Balanced: true, DefaultInstances: 2, AppArgs: []string{"--mode", "sessions", "--session-store", "memory"}},
+	{Name: "sessions-redis", Summary: "POST /login keeps the session in a shared Redis, so every replica knows every session", Models: "express-session with connect-redis behind a round-robin balancer", Balanced: true, DefaultInstances: 2, AppArgs: []string{"--mode", "sessions", "--session-store", "redis"}, Redis: "store"},
 }
 
 // Lookup returns the built-in topology called name.

@@ -38,6 +38,11 @@ type Spec struct {
 	Health string
 	// AppArgs are extra flags for the reference app (`scalebench serve`).
 	AppArgs []string
+	// QueueWorkers is the number of queue worker processes for topologies
+	// with Topology.QueueWorkers (0: the driver's default, 2).
+	QueueWorkers int
+	// WorkerArgs are extra flags for each `scalebench worker`.
+	WorkerArgs []string
 	// CPUBudget is CPUs per instance (0: none).
 	CPUBudget float64
 	// MemoryMB is the memory limit per instance (0: none).

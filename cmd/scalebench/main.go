@@ -48,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			composeCommand(),
 			cleanCommand(),
 			serveCommand(),
+			workerCommand(),
 			balanceCommand(),
 		},
 	}

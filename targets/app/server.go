@@ -31,6 +31,10 @@ type Options struct {
 	Worker int
 	// Ready, when set, is called with the listening address once accepting.
 	Ready func(addr net.Addr)
+	// Features are the Redis-backed endpoints to mount (see features.go).
+	Features Features
+	// WebSocket configures the /ws endpoint (see websocket.go).
+	WebSocket WSOptions
 }
 
 // Serve runs one instance until ctx ends, then shuts down gracefully.
@@ -42,11 +46,22 @@ func Serve(ctx context.Context, opts Options) error {
 	if opts.ID == "" {
 		opts.ID = "instance-" + strconv.Itoa(os.Getpid())
 	}
-	srv := newServer(Handler(opts.ID, opts.Worker))
+	fh, err := newFeatures(ctx, opts.Features)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	wse, err := newWSEndpoint(ctx, opts.ID, opts.WebSocket)
+	if err != nil {
+		_ = ln.Close()
+		return closeFeatures(fh, err)
+	}
+	srv := newServer(wse.wrap(withFeatures(opts.ID, Handler(opts.ID, opts.Worker), fh)))
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
-	return serveUntil(ctx, srv, ln)
+	err = serveUntil(ctx, srv, ln)
+	return closeFeatures(fh, errors.Join(err, wse.close()))
 }
 
 // listen opens the instance's listener from opts.

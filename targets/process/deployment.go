@@ -16,6 +16,7 @@ import (
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
 	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/targets/redis"
 )
 
 // ErrNoUsage is returned by Sample for a target scalebench did not start
@@ -37,6 +38,8 @@ type Deployment struct {
 	info  results.Deployment
 	procs []*proc
 	err   error
+	// redis is the topology's redis-server (nil: none); see redis.go.
+	redis *redis.Server
 	// budgetBroken is set once a budget of this deployment failed.
 	budgetBroken bool
 
@@ -112,6 +115,9 @@ func (dep *Deployment) Logs() map[string]string {
 	for _, p := range procs {
 		out[p.name] = p.tail()
 	}
+	if r := dep.Redis(); r != nil {
+		out["redis"] = r.LogTail()
+	}
 	return out
 }
 
@@ -136,7 +142,7 @@ func (dep *Deployment) Sample(ctx context.Context) (targets.Usage, error) {
 	if err != nil {
 		return targets.Usage{}, err
 	}
-	return targets.Usage{CPUSeconds: cpu, RSSBytes: rss}, nil
+	return dep.redisUsage(targets.Usage{CPUSeconds: cpu, RSSBytes: rss}), nil
 }
 
 // Down stops every process (SIGTERM to each process group, SIGKILL 2 s
@@ -147,9 +153,11 @@ func (dep *Deployment) Down(ctx context.Context) error {
 		procs := slices.Clone(dep.procs)
 		dep.mu.Unlock()
 		stopAll(ctx, procs)
+		rerr := dep.stopRedis(ctx)
 		if cg := dep.driver.cg; cg != nil {
 			dep.downErr = cg.remove(dep.cgRel)
 		}
+		dep.downErr = errors.Join(dep.downErr, rerr)
 		dep.driver.mu.Lock()
 		delete(dep.driver.live, dep)
 		dep.driver.mu.Unlock()

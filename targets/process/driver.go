@@ -237,9 +237,11 @@ func (d *Driver) upTopology(ctx context.Context, dep *Deployment) error {
 		return dep.upCommand(ctx)
 	case "url":
 		return dep.upURL(ctx)
-	default:
-		return fmt.Errorf("topology %q is not supported by the process driver", dep.spec.Topology)
 	}
+	if topo, ok := targets.Lookup(dep.spec.Topology); ok && len(topo.AppArgs) > 0 {
+		return dep.upFeature(ctx, topo)
+	}
+	return fmt.Errorf("topology %q is not supported by the process driver", dep.spec.Topology)
 }
 
 // Close stops every deployment still running and removes the cgroups and

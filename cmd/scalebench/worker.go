@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scalebench/scalebench/targets/app/queue"
+)
+
+// workerCommand is the hidden `scalebench worker`: one queue worker
+// process of the queue topology, taking jobs from the Redis Stream until
+// SIGTERM. The driver runs it with GOMAXPROCS=1 and an app instance's CPU
+// budget, so a worker stands for one Node worker process.
+func workerCommand() *cli.Command {
+	d := queue.DefaultOptions()
+	return &cli.Command{
+		Name:   "worker",
+		Usage:  "run one queue worker (used by the process driver)",
+		Hidden: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "redis", Required: true, Usage: "Redis address host:port"},
+			&cli.IntFlag{Name: "concurrency", Value: 1, Usage: "jobs run at once"},
+			&cli.DurationFlag{Name: "claim-idle", Value: 5 * time.Second, Usage: "take over jobs pending this long with a dead worker"},
+			&cli.StringFlag{Name: "queue-prefix", Value: d.Prefix, Usage: "Redis key prefix of the queue"},
+			&cli.StringFlag{Name: "queue-group", Value: d.Group, Usage: "consumer group"},
+			&cli.StringFlag{Name: "id", Usage: "consumer name (default worker-<pid>)"},
+		},
+		Action: func(c *cli.Context) error {
+			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			rdb := queue.NewRedisClient(c.String("redis"), c.Int("concurrency")+4, time.Second)
+			defer rdb.Close()
+			stats, err := queue.Work(ctx, queue.WorkerOptions{
+				Redis:       rdb,
+				Prefix:      c.String("queue-prefix"),
+				Group:       c.String("queue-group"),
+				Consumer:    c.String("id"),
+				Concurrency: c.Int("concurrency"),
+				ClaimIdle:   c.Duration("claim-idle"),
+				Logf:        func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) },
+			})
+			fmt.Fprintf(c.App.ErrWriter, "worker: done %d, claimed %d, duplicates %d, redis errors %d\n", stats.Done, stats.Claimed, stats.Duplicates, stats.Errors)
+			return err
+		},
+	}
+}

@@ -1,0 +1,170 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/load/flow"
+	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/scenarios"
+	"github.com/scalebench/scalebench/targets"
+)
+
+// flowsWorkload starts the scenario's request flows at each phase's rate
+// (flows per second) with load/flow, one results.Step per phase.
+type flowsWorkload struct {
+	cfg    flow.Config
+	sample func(context.Context) (load.Usage, error)
+	live   func(load.Live)
+}
+
+// newFlowsWorkload checks the flows against the deployment's endpoint.
+func newFlowsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, live func(load.Live)) (workload, error) {
+	cfg := flow.Config{
+		BaseURL:       dep.Endpoint(),
+		AllowRemote:   t.AllowRemote,
+		Flows:         Flows(sc),
+		Rate:          1,
+		Duration:      time.Second,
+		MaxConcurrent: sc.Load.MaxWorkers,
+		Timeout:       sc.Defaults.Timeout.D(),
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	return &flowsWorkload{cfg: cfg, sample: Sampler(dep), live: live}, nil
+}
+
+// Flows converts the scenario's flows for load/flow.
+func Flows(sc *scenarios.Scenario) []flow.Flow {
+	out := make([]flow.Flow, 0, len(sc.Flows))
+	for _, f := range sc.Flows {
+		ff := flow.Flow{Name: f.Name, Weight: f.Weight}
+		for _, s := range f.Steps {
+			fs := flow.Step{Name: s.Name, Method: s.Method, Path: s.Path, Headers: s.Headers, Body: s.Body, Think: s.Think.D()}
+			if len(s.Capture) > 0 {
+				fs.Capture = map[string]flow.Capture{}
+				for k, c := range s.Capture {
+					fs.Capture[k] = flow.Capture{Cookie: c.Cookie, Header: c.Header, JSON: c.JSON, Regex: c.Regex}
+				}
+			}
+			if s.Expect != nil {
+				fs.Expect = flow.Expect{Status: s.Expect.Status}
+			}
+			ff.Steps = append(ff.Steps, fs)
+		}
+		out = append(out, ff)
+	}
+	return out
+}
+
+// Run starts flows at ph.Rate for ph.Duration. A ramp is run at its mean
+// rate; the closed model is refused by scenario validation.
+func (w *flowsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg := w.cfg
+	cfg.Rate, cfg.Duration = ph.Rate, ph.Duration
+	if ph.RampTo > 0 {
+		cfg.Rate = (ph.Rate + ph.RampTo) / 2
+	}
+	before, berr := w.sample(ctx)
+	started := time.Now()
+	res, err := flow.Run(ctx, cfg)
+	if ph.Discard {
+		return nil, nil
+	}
+	st := flowStep(ph, started, res)
+	if after, aerr := w.sample(context.WithoutCancel(ctx)); berr == nil && aerr == nil && res.ElapsedS > 0 {
+		st.Resources.CPUCoresMean = round3((after.CPUSeconds - before.CPUSeconds) / res.ElapsedS)
+		st.Resources.RSSBytesMax = after.RSSBytes
+	}
+	if err != nil && ctx.Err() != nil {
+		st.Valid = false
+		st.Warnings = append(st.Warnings, "interrupted: the step was cut short")
+		return []results.Step{st}, nil
+	}
+	if err != nil {
+		return []results.Step{st}, err
+	}
+	return []results.Step{st}, nil
+}
+
+// flowStep turns one flow.Run into a results.Step: Requests, Errors and
+// Latency over every request of every flow, the per-request figures in
+// Flows, and each flow step's error rate in Extra (flow_<step>_error_rate).
+func flowStep(ph load.Phase, started time.Time, res flow.Result) results.Step {
+	st := results.Step{
+		Index: ph.Index, Model: "open", OfferedRate: ph.Rate,
+		StartedAt: started.UTC().Round(time.Millisecond), DurationS: ph.Duration.Seconds(), ElapsedS: round3(res.ElapsedS),
+		Scheduled: res.Scheduled, Unsent: res.Unsent, Valid: true, Extra: map[string]float64{},
+	}
+	lat, svc := hdrhistogram.New(1, 3_600_000_000, 3), hdrhistogram.New(1, 3_600_000_000, 3)
+	kinds := map[string]uint64{}
+	instances := map[string]uint64{}
+	var ok uint64
+	for _, f := range res.Flows {
+		fs := results.FlowStats{Name: f.Name, Scheduled: f.Scheduled, Started: f.Started, Unsent: f.Unsent,
+			Completed: f.Completed, Failed: f.Failed, Duration: f.Duration}
+		for _, r := range f.Requests {
+			s := results.FlowStepStats{Name: r.Name, Requests: r.Requests, Errors: r.Errors, ErrorsByKind: r.ErrorsByKind,
+				Skipped: r.Skipped, Latency: r.Latency, ServiceTime: r.ServiceTime, Instances: r.Instances, Histograms: r.Histograms}
+			if r.Requests > 0 {
+				s.ErrorRate = float64(r.Errors) / float64(r.Requests)
+			}
+			fs.Steps = append(fs.Steps, s)
+			st.Requests += r.Requests
+			st.Errors += r.Errors
+			ok += r.Requests - r.Errors
+			for k, v := range r.ErrorsByKind {
+				kinds[k] += v
+			}
+			for k, v := range r.Instances {
+				instances[k] += v
+			}
+			mergeEncoded(lat, r.Histograms["latency"])
+			mergeEncoded(svc, r.Histograms["service_time"])
+			key := "flow_" + r.Name + "_error_rate"
+			if len(res.Flows) > 1 {
+				key = "flow_" + f.Name + "_" + r.Name + "_error_rate"
+			}
+			st.Extra[key] = round3(s.ErrorRate)
+		}
+		st.Flows = append(st.Flows, fs)
+	}
+	if st.Requests > 0 {
+		st.ErrorRate = float64(st.Errors) / float64(st.Requests)
+	}
+	if len(kinds) > 0 {
+		st.ErrorsByKind = kinds
+	}
+	if len(instances) > 0 {
+		st.Instances = instances
+	}
+	if res.ElapsedS > 0 {
+		st.AchievedRate = round3(float64(res.Started) / res.ElapsedS)
+		st.Throughput = round3(float64(ok) / res.ElapsedS)
+	}
+	st.Latency, st.ServiceTime = hdrLatency(lat), hdrLatency(svc)
+	st.Histograms = map[string]string{"latency": encodeHist(lat), "service_time": encodeHist(svc)}
+	if res.Unsent > 0 {
+		st.Warnings = append(st.Warnings, fmt.Sprintf("%d of %d scheduled flows never started: the flow cap (load.max_workers) was full", res.Unsent, res.Scheduled))
+	}
+	st.Extra["flows_started_per_s"] = st.AchievedRate
+	return st
+}
+
+// mergeEncoded adds a base64 HDR histogram (from load/flow) into h.
+func mergeEncoded(h *hdrhistogram.Histogram, enc string) {
+	if enc == "" {
+		return
+	}
+	if d, err := hdrhistogram.Decode([]byte(enc)); err == nil {
+		h.Merge(d)
+	}
+}

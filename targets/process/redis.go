@@ -1,0 +1,176 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/scalebench/scalebench/targets"
+	"github.com/scalebench/scalebench/targets/redis"
+)
+
+// defaultQueueWorkers is the worker count of a queue topology whose spec
+// gives none.
+const defaultQueueWorkers = 2
+
+// cacheMaxMemoryMB caps the Redis of a cache topology; with allkeys-lru
+// it evicts like a production cache instead of growing without bound.
+const cacheMaxMemoryMB = 128
+
+// upFeature starts a Redis-backed (or Redis-baseline) topology of the
+// catalog: Redis first when the topology needs one, then the instances
+// with the topology's AppArgs and --redis ADDR (one instance: no
+// balancer; more: behind the balancer), then the queue workers.
+func (dep *Deployment) upFeature(ctx context.Context, topo targets.Topology) error {
+	args := append([]string(nil), topo.AppArgs...)
+	if topo.Redis != "" {
+		addr, err := dep.startRedis(ctx, topo.Redis)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--redis", addr)
+	}
+	dep.spec.AppArgs = append(args, dep.spec.AppArgs...)
+	n := dep.instances(topo.DefaultInstances)
+	var procs []*proc
+	var ports []int
+	for i := 1; i <= n; i++ {
+		p, port, err := dep.startAppInstance(component("instance", i))
+		if err != nil {
+			return err
+		}
+		procs, ports = append(procs, p), append(ports, port)
+	}
+	if topo.QueueWorkers {
+		if err := dep.startQueueWorkers(); err != nil {
+			return err
+		}
+	}
+	health := dep.health("/healthz")
+	for i, p := range procs {
+		if err := dep.waitReady(ctx, baseURL(ports[i])+health, p); err != nil {
+			return err
+		}
+	}
+	if n == 1 {
+		dep.setInstances(1, "", "")
+		dep.endpoint = baseURL(ports[0])
+		return nil
+	}
+	return dep.upBalanced(ctx, n, ports, health)
+}
+
+// startRedis starts the deployment's redis-server (no persistence, its
+// own port, its data and log under the driver's log dir) and records it.
+// kind "cache" evicts with allkeys-lru; "store" never evicts.
+func (dep *Deployment) startRedis(ctx context.Context, kind string) (string, error) {
+	dir, err := filepath.Abs(filepath.Join(dep.logDir, dep.prefix+"-redis"))
+	if err != nil {
+		return "", fmt.Errorf("redis: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("redis: %w", err)
+	}
+	opts := redis.Options{Dir: dir}
+	if kind == "cache" {
+		opts.MaxMemoryMB, opts.MaxMemoryPolicy = cacheMaxMemoryMB, "allkeys-lru"
+	}
+	srv, err := redis.Start(ctx, opts)
+	if err != nil {
+		return "", fmt.Errorf("start redis: %w", err)
+	}
+	dep.mu.Lock()
+	dep.redis = srv
+	if dep.info.Components == nil {
+		dep.info.Components = map[string]string{}
+	}
+	dep.info.Components["redis"] = srv.Version()
+	dep.info.Notes = append(dep.info.Notes, fmt.Sprintf("redis-server %s on %s (%s, no persistence)", srv.Version(), srv.Addr(), redisKind(kind)))
+	dep.mu.Unlock()
+	dep.driver.noteComponent("redis", srv.Version())
+	return srv.Addr(), nil
+}
+
+func redisKind(kind string) string {
+	if kind == "cache" {
+		return fmt.Sprintf("maxmemory %d MB, allkeys-lru", cacheMaxMemoryMB)
+	}
+	return "noeviction"
+}
+
+// startQueueWorkers starts Spec.QueueWorkers `scalebench worker`
+// processes, each with an app instance's budget and GOMAXPROCS.
+func (dep *Deployment) startQueueWorkers() error {
+	n := dep.spec.QueueWorkers
+	if n <= 0 {
+		n = defaultQueueWorkers
+	}
+	exe, err := dep.driver.exe()
+	if err != nil {
+		return err
+	}
+	addr := dep.RedisAddr()
+	for i := 1; i <= n; i++ {
+		name := component("worker", i)
+		argv := append([]string{exe, "worker", "--redis", addr, "--id", name}, dep.spec.WorkerArgs...)
+		if _, err := dep.startProcess(processSpec{component: name, argv: argv, env: dep.appEnv(), limits: dep.instanceLimits()}); err != nil {
+			return err
+		}
+	}
+	dep.addNote(fmt.Sprintf("%d queue worker processes", n))
+	return nil
+}
+
+// Redis is the deployment's redis-server, nil when it has none.
+func (dep *Deployment) Redis() *redis.Server {
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	return dep.redis
+}
+
+// RedisAddr is the address of the deployment's Redis ("" when none).
+func (dep *Deployment) RedisAddr() string {
+	if r := dep.Redis(); r != nil {
+		return r.Addr()
+	}
+	return ""
+}
+
+// RedisErr is non-nil once the deployment's Redis exited unexpectedly.
+// A dead Redis does not fail the deployment (Err stays nil): the
+// instances keep answering, with errors, and the runner records them.
+func (dep *Deployment) RedisErr() error {
+	if r := dep.Redis(); r != nil {
+		if err := r.Err(); err != nil {
+			return fmt.Errorf("redis-server (pid %s) exited unexpectedly: %w", strconv.Itoa(r.PID()), err)
+		}
+	}
+	return nil
+}
+
+// redisUsage adds Redis's resource use to u.
+func (dep *Deployment) redisUsage(u targets.Usage) targets.Usage {
+	r := dep.Redis()
+	if r == nil || r.Err() != nil {
+		return u
+	}
+	if ru, err := r.Sample(); err == nil {
+		u.CPUSeconds += ru.CPUSeconds
+		u.RSSBytes += ru.RSSBytes
+	}
+	return u
+}
+
+// stopRedis stops the deployment's Redis (after the instances).
+func (dep *Deployment) stopRedis(ctx context.Context) error {
+	r := dep.Redis()
+	if r == nil {
+		return nil
+	}
+	if err := r.Stop(ctx); err != nil {
+		return fmt.Errorf("stop redis: %w", err)
+	}
+	return nil
+}

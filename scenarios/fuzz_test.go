@@ -27,7 +27,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err == nil {
-			if len(s.Targets) == 0 || len(s.Requests) == 0 || (s.Model() != "open" && s.Model() != "closed") {
+			noLoad := len(s.Requests) == 0 && len(s.Flows) == 0 && s.WebSocket == nil
+			if len(s.Targets) == 0 || noLoad || (s.Model() != "open" && s.Model() != "closed") {
 				t.Fatalf("Parse accepted an incomplete scenario: %+v", s)
 			}
 			return

@@ -62,6 +62,9 @@ var (
 	varRef      = regexp.MustCompile(`\$\{([^}]*)\}`)
 	varName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	flowSources = []string{"cookie", "header", "json", "regex"}
+	// builtinVars are set by load/flow for every flow instance: its number
+	// from 0, its flow's name, and a random number fixed for the instance.
+	builtinVars = map[string]bool{"flow.seq": true, "flow.name": true, "flow.rand": true}
 )
 
 // flows decodes the flows section.
@@ -128,6 +131,7 @@ func (d *decoder) flowStep(n *yaml.Node, path string, s *FlowStep, defined map[s
 	uses := func(v *yaml.Node, p, text string) {
 		for _, m := range varRef.FindAllStringSubmatch(text, -1) {
 			switch {
+			case builtinVars[m[1]]:
 			case !varName.MatchString(m[1]):
 				d.add(v.Line, p, "${%s}: not a valid name (letters, digits and _, not starting with a digit)", m[1])
 			case !defined[m[1]]:

@@ -194,7 +194,16 @@ func loadUnit(runs []*results.Run) string {
 	return "offered load (req/s)"
 }
 
-func renderPNG(p *plot.Plot) ([]byte, error) {
+func renderPNG(p *plot.Plot) (png []byte, err error) {
+	clampLog(&p.X)
+	clampLog(&p.Y)
+	// gonum/plot panics on some degenerate inputs; a broken chart must not
+	// take the report, or the run that renders it, down with it.
+	defer func() {
+		if r := recover(); r != nil {
+			png, err = nil, fmt.Errorf("chart %q: %v", p.Title.Text, r)
+		}
+	}()
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(ChartWidth)/chartDPI*vg.Inch, vg.Length(ChartHeight)/chartDPI*vg.Inch), vgimg.UseDPI(chartDPI))
 	p.Draw(draw.New(c))
 	var buf bytes.Buffer
@@ -246,6 +255,21 @@ func lineOf(xys plotter.XYs, s series, width float64, dashes []vg.Length) *plott
 func logY(p *plot.Plot) {
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+}
+
+// clampLog gives a logarithmic axis with no (positive) data a valid range:
+// gonum panics on a log scale whose range includes 0, which happens when a
+// target has no steps (it failed to start, or the run was interrupted).
+func clampLog(a *plot.Axis) {
+	if _, ok := a.Scale.(plot.LogScale); !ok {
+		return
+	}
+	if a.Min <= 0 || math.IsInf(a.Min, 0) || math.IsNaN(a.Min) {
+		a.Min = 0.1
+	}
+	if a.Max <= a.Min || math.IsInf(a.Max, 0) || math.IsNaN(a.Max) {
+		a.Max = a.Min * 100
+	}
 }
 
 func positive(v float64) float64 { return math.Max(v, 0.001) }

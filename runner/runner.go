@@ -44,8 +44,9 @@ type Options struct {
 	GeneratorCPUs int
 	// Observer receives progress (optional).
 	Observer Observer
-	// AfterTarget, when set, is called after each target's results are
-	// written (e.g. to render reports); its error becomes a run warning.
+	// AfterTarget, when set, is called after each target but the last, once
+	// its results are written (e.g. to render reports so far); its error
+	// becomes a run warning.
 	AfterTarget func(ctx context.Context, run *results.Run) error
 	// DownTimeout bounds tearing one target down (default 15s).
 	DownTimeout time.Duration
@@ -81,9 +82,9 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		if err := results.Write(opts.Dir, run); err != nil {
 			return err
 		}
-		if opts.AfterTarget != nil {
-			if err := opts.AfterTarget(ctx, run); err != nil {
-				run.Warnings = append(run.Warnings, fmt.Sprintf("render reports after target %q: %v", t.Name, err))
+		if opts.AfterTarget != nil && i < len(list)-1 {
+			if err := afterTarget(ctx, opts.AfterTarget, run); err != nil {
+				run.Warnings = append(run.Warnings, fmt.Sprintf("after target %q: %v", t.Name, err))
 			}
 		}
 	}
@@ -93,6 +94,17 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		run.Status = results.RunInterrupted
 	}
 	return results.Write(opts.Dir, run)
+}
+
+// afterTarget calls hook, turning a panic into an error: a bug in what
+// runs between targets (report rendering) must not lose the run.
+func afterTarget(ctx context.Context, hook func(context.Context, *results.Run) error, run *results.Run) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return hook(ctx, run)
 }
 
 // measure runs one target through its phases: up, warm-up, steps, down.
@@ -107,6 +119,10 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 	dep, err := opts.Driver.Up(ctx, spec)
 	if err != nil {
 		tr.Status, tr.Error = results.StatusFailed, err.Error()
+		var withLogs interface{ Logs() map[string]string }
+		if errors.As(err, &withLogs) {
+			tr.Logs = withLogs.Logs()
+		}
 		if ctx.Err() != nil {
 			tr.Status = results.StatusInterrupted
 		}

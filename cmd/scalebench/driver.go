@@ -44,8 +44,10 @@ func newDriver(ctx context.Context, name, runID, dir string, a runArgs) (driver,
 	case "", "process":
 		return process.New(process.Options{RunID: runID, LogDir: filepath.Join(dir, "logs")}), nil
 	case "docker":
+		_, targetCPUs := process.Placement()
 		d, err := docker.New(ctx, docker.Options{
 			RunID:      runID,
+			TargetCPUs: targetCPUs,
 			AppImage:   a.docker.appImage,
 			RedisImage: a.docker.redisImage,
 			NginxImage: a.docker.nginxImage,

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/scalebench/scalebench/targets/app/cpuwork"
 )
 
 // Bounds on what one request may ask for.
@@ -54,7 +56,7 @@ func handleWork(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	used, err := Burn(r.Context(), d)
+	used, err := cpuwork.Burn(r.Context(), d)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return

@@ -1,4 +1,8 @@
-package app
+// Package cpuwork does a fixed amount of real CPU work, counted in the
+// calling thread's CPU time. The reference app's /work endpoint and the
+// queue workers' CPU jobs both use it, so a request and a job of the same
+// duration cost the same work.
+package cpuwork
 
 import (
 	"context"

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
@@ -104,6 +106,31 @@ func (o *observer) TargetDone(t *results.Target) {
 	for _, n := range t.Deployment.Notes {
 		fmt.Fprintf(o.w, "      note: %s\n", n)
 	}
+	if t.Status == results.StatusFailed {
+		names := make([]string, 0, len(t.Logs))
+		for name := range t.Logs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			fmt.Fprintf(o.w, "      --- last lines of %s's log ---\n", name)
+			for _, line := range lastLines(t.Logs[name], 10) {
+				fmt.Fprintf(o.w, "      %s\n", line)
+			}
+		}
+	}
+}
+
+// lastLines returns at most n non-empty trailing lines of s.
+func lastLines(s string, n int) []string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines
 }
 
 func (o *observer) closeBar() {

@@ -25,6 +25,8 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run scenarios (paths or built-in suite names; default quickstart)",
 		ArgsUsage: "[SCENARIO…]",
+		Description: "SCENARIO is a YAML file or a built-in suite: " + strings.Join(scenarios.Builtins(), ", ") +
+			".\nFlags may come before or after the scenario names. See docs/cli.md and docs/scenarios.md.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "write the run into `DIR` (default results/runs/<run-id>; with several scenarios, DIR/<scenario>)"},
 			&cli.StringFlag{Name: "driver", Usage: "target driver: process or docker (default: the scenario's, else process)"},

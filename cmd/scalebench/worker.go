@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -27,7 +29,7 @@ func workerCommand() *cli.Command {
 			&cli.DurationFlag{Name: "claim-idle", Value: 5 * time.Second, Usage: "take over jobs pending this long with a dead worker"},
 			&cli.StringFlag{Name: "queue-prefix", Value: d.Prefix, Usage: "Redis key prefix of the queue"},
 			&cli.StringFlag{Name: "queue-group", Value: d.Group, Usage: "consumer group"},
-			&cli.StringFlag{Name: "id", Usage: "consumer name (default worker-<pid>)"},
+			&cli.StringFlag{Name: "id", Usage: "consumer name (default worker-<hostname>-<pid>: unique across containers too)"},
 		},
 		Action: func(c *cli.Context) error {
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
@@ -38,7 +40,7 @@ func workerCommand() *cli.Command {
 				Redis:       rdb,
 				Prefix:      c.String("queue-prefix"),
 				Group:       c.String("queue-group"),
-				Consumer:    c.String("id"),
+				Consumer:    workerID(c.String("id")),
 				Concurrency: c.Int("concurrency"),
 				ClaimIdle:   c.Duration("claim-idle"),
 				Logf:        func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) },
@@ -47,4 +49,15 @@ func workerCommand() *cli.Command {
 			return err
 		},
 	}
+}
+
+// workerID is the consumer name: id, else worker-<hostname>-<pid>, so the
+// replicas of a Compose worker service (each pid 1 in its own container)
+// do not share one name.
+func workerID(id string) string {
+	if id != "" {
+		return id
+	}
+	host, _ := os.Hostname()
+	return "worker-" + host + "-" + strconv.Itoa(os.Getpid())
 }

@@ -19,6 +19,9 @@ type ComposeOptions struct {
 	AppImage string
 	// NginxImage is the nginx image (default DefaultNginxImage).
 	NginxImage string
+	// RedisImage is the Redis image of Redis-backed topologies (default
+	// DefaultRedisImage).
+	RedisImage string
 	// Port is the host port published on 127.0.0.1 (default 8080).
 	Port int
 }
@@ -32,6 +35,8 @@ type composeService struct {
 	Image       string         `yaml:"image"`
 	Command     []string       `yaml:"command,omitempty"`
 	Environment []string       `yaml:"environment,omitempty"`
+	CPUPeriod   int64          `yaml:"cpu_period,omitempty"`
+	CPUQuota    int64          `yaml:"cpu_quota,omitempty"`
 	Ports       []string       `yaml:"ports,omitempty"`
 	Volumes     []string       `yaml:"volumes,omitempty"`
 	DependsOn   []string       `yaml:"depends_on,omitempty"`
@@ -49,19 +54,26 @@ type composeResources struct {
 }
 
 type composeLimits struct {
-	CPUs   string `yaml:"cpus,omitempty"`
 	Memory string `yaml:"memory,omitempty"`
 }
 
 // Compose renders a target as a docker-compose.yml (and, when it is
-// balanced by nginx, the nginx.conf mounted beside it), keyed by file name,
-// so a team can run the architecture it chose: replicas as
-// deploy.replicas of one service, the CPU budget and memory limit as
-// deploy.resources.limits, the entry published on 127.0.0.1 only. The
-// written YAML is parsed back before it is returned.
+// balanced by nginx, the nginx.conf mounted beside it, the one the drivers
+// run), keyed by file name, so a team can run the architecture it chose:
+// replicas as deploy.replicas of one service; the CPU budget as
+// cpu_quota over a 10 ms cpu_period (as the drivers set it: Compose's
+// deploy.resources.limits.cpus would mean the engine's 100 ms period, and
+// the engine refuses both at once) and the memory limit as
+// deploy.resources.limits.memory; Redis-backed topologies with a redis
+// service (cache: maxmemory with allkeys-lru; store: no eviction) and, for
+// queue, a worker service with deploy.replicas; the entry published on
+// 127.0.0.1 only. The written YAML is parsed back before it is returned.
 func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) {
 	if opts.NginxImage == "" {
 		opts.NginxImage = DefaultNginxImage
+	}
+	if opts.RedisImage == "" {
+		opts.RedisImage = DefaultRedisImage
 	}
 	if opts.Port <= 0 {
 		opts.Port = 8080
@@ -70,6 +82,7 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	if topo == "" && spec.Image != "" {
 		topo = "image"
 	}
+	header := "# Written by `scalebench compose` for target " + strconv.Quote(spec.Name) + " (topology " + topo + ").\n"
 	n := max(spec.Instances, 1)
 	if spec.Instances <= 0 {
 		if t, ok := targets.Lookup(topo); ok {
@@ -87,13 +100,14 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	files := map[string][]byte{}
 	f := composeFile{Services: map[string]composeService{}}
 	appCmd := []string{"serve", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort)}
-	appCmd = append(appCmd, spec.AppArgs...)
+	var appDeps []string
 	image, port := opts.AppImage, appPort
 	switch topo {
 	case "single", "cluster", "replicas":
 		if opts.AppImage == "" {
 			return nil, fmt.Errorf("compose %q: no app image", spec.Name)
 		}
+		appCmd = append(appCmd, spec.AppArgs...)
 	case "image":
 		if spec.Image == "" || spec.Port <= 0 {
 			return nil, fmt.Errorf("compose %q: topology image needs image: and port:", spec.Name)
@@ -103,36 +117,68 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	case "command", "url":
 		return nil, fmt.Errorf("compose %q: topology %s has no container to export (use image: for your own server)", spec.Name, topo)
 	default:
-		return nil, fmt.Errorf("compose %q: unknown topology %q", spec.Name, topo)
+		t, ok := targets.Lookup(topo)
+		if !ok || len(t.AppArgs) == 0 {
+			return nil, fmt.Errorf("compose %q: unknown topology %q", spec.Name, topo)
+		}
+		if opts.AppImage == "" {
+			return nil, fmt.Errorf("compose %q: no app image", spec.Name)
+		}
+		appCmd = append(appCmd, t.AppArgs...)
+		if t.Redis != "" {
+			f.Services["redis"] = composeService{Image: opts.RedisImage, Command: redisCmd(t.Redis), Restart: "no"}
+			appCmd = append(appCmd, "--redis", "redis:"+strconv.Itoa(redisPort))
+			appDeps = []string{"redis"}
+		}
+		appCmd = append(appCmd, spec.AppArgs...)
+		if t.QueueWorkers {
+			w := spec.QueueWorkers
+			if w <= 0 {
+				w = defaultQueueWorkers
+			}
+			// No --id: each worker names itself after its container's
+			// hostname, unique per replica.
+			worker := composeService{Image: opts.AppImage, Environment: env, Restart: "no", DependsOn: []string{"redis"},
+				Command: append([]string{"worker", "--redis", "redis:" + strconv.Itoa(redisPort)}, spec.WorkerArgs...)}
+			composeLimitsFor(&worker, spec, 1, w)
+			f.Services["worker"] = worker
+		}
+		if n == 1 {
+			topo = "single"
+		}
 	}
-	app := composeService{Image: image, Command: appCmd, Environment: env, Restart: "no"}
+	app := composeService{Image: image, Command: appCmd, Environment: env, Restart: "no", DependsOn: appDeps}
 	publish := "127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(port)
 	switch {
 	case topo == "single" || (topo == "image" && n == 1):
 		app.Ports = []string{publish}
-		app.Deploy = composeLimitsFor(spec, 1, 0)
+		composeLimitsFor(&app, spec, 1, 0)
 	case topo == "cluster":
 		app.Command = append(app.Command, "--workers", strconv.Itoa(n))
 		app.Ports = []string{publish}
-		app.Deploy = composeLimitsFor(spec, n, 0)
-	default: // replicas, or several instances of an image
-		app.Deploy = composeLimitsFor(spec, 1, n)
+		composeLimitsFor(&app, spec, n, 0)
+	default: // replicas, or several instances of an image or a catalog topology
+		composeLimitsFor(&app, spec, 1, n)
 		upstream := "app:" + strconv.Itoa(port)
-		if spec.Balancer == "go" && topo == "replicas" {
+		if spec.Balancer == "go" && topo != "image" {
 			f.Services["balancer"] = composeService{Image: opts.AppImage, Restart: "no", DependsOn: []string{"app"},
 				Command: []string{"balance", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort), "--upstream", upstream, "--policy", policy},
 				Ports:   []string{"127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(appPort)}}
 			break
 		}
-		files["nginx.conf"] = nginxConf([]string{upstream}, policy, nginxPort)
+		conf, err := nginxConf([]string{upstream}, policy, nginxPort)
+		if err != nil {
+			return nil, fmt.Errorf("compose %q: %w", spec.Name, err)
+		}
+		files["nginx.conf"] = conf
 		f.Services["nginx"] = composeService{Image: opts.NginxImage, Restart: "no", DependsOn: []string{"app"},
-			Command: []string{"nginx", "-g", "daemon off;"},
-			Volumes: []string{"./nginx.conf:/etc/nginx/nginx.conf:ro"},
+			Command: nginxCmd,
+			Volumes: []string{"./nginx.conf:" + nginxConfPath + ":ro"},
 			Ports:   []string{"127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(nginxPort)}}
 	}
 	f.Services["app"] = app
 	var buf bytes.Buffer
-	buf.WriteString("# Written by `scalebench compose` for target " + strconv.Quote(spec.Name) + " (topology " + topo + ").\n")
+	buf.WriteString(header)
 	if len(files) > 0 {
 		buf.WriteString("# nginx resolves `app` to every replica when it starts: start (or scale) app first.\n")
 	}
@@ -149,22 +195,20 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	return files, nil
 }
 
-// composeLimitsFor is the deploy section: replicas (0: omitted) and the
-// limits of a container holding `instances` instances.
-func composeLimitsFor(spec targets.Spec, instances, replicas int) *composeDeploy {
-	d := &composeDeploy{Replicas: replicas}
-	var l composeLimits
+// composeLimitsFor sets s's CPU quota (over the drivers' 10 ms period),
+// replicas (0: omitted) and memory limit for a container holding
+// `instances` instances.
+func composeLimitsFor(s *composeService, spec targets.Spec, instances, replicas int) {
 	if spec.CPUBudget > 0 {
-		l.CPUs = strconv.FormatFloat(spec.CPUBudget*float64(instances), 'f', -1, 64)
+		s.CPUPeriod = cfsPeriodUS
+		s.CPUQuota = max(int64(spec.CPUBudget*float64(instances)*cfsPeriodUS+0.5), 1000)
 	}
+	d := &composeDeploy{Replicas: replicas}
 	if spec.MemoryMB > 0 {
-		l.Memory = strconv.Itoa(spec.MemoryMB*instances) + "M"
-	}
-	if l != (composeLimits{}) {
-		d.Resources = &composeResources{Limits: l}
+		d.Resources = &composeResources{Limits: composeLimits{Memory: strconv.Itoa(spec.MemoryMB*instances) + "M"}}
 	}
 	if d.Replicas == 0 && d.Resources == nil {
-		return nil
+		return
 	}
-	return d
+	s.Deploy = d
 }

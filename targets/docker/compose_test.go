@@ -15,13 +15,16 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func TestCompose(t *testing.T) {
-	opts := ComposeOptions{AppImage: "scalebench/app:0123456789ab", NginxImage: "nginx:1.27"}
+	opts := ComposeOptions{AppImage: "scalebench/app:0123456789ab", NginxImage: "nginx:1.27", RedisImage: "redis:7"}
 	tests := []targets.Spec{
 		{Name: "single", Topology: "single", Instances: 1, CPUBudget: 0.5, MemoryMB: 128, GOMAXPROCS: 1},
 		{Name: "cluster", Topology: "cluster", Instances: 2, CPUBudget: 0.5, GOMAXPROCS: 1},
 		{Name: "replicas", Topology: "replicas", Instances: 3, CPUBudget: 0.5, MemoryMB: 64, Policy: "least_conn", Env: map[string]string{"B": "2", "A": "1"}},
 		{Name: "replicas-go", Topology: "replicas", Instances: 2, Balancer: "go"},
 		{Name: "mine", Topology: "image", Image: "example/api:1.2", Port: 3000, Instances: 2, CPUBudget: 1},
+		{Name: "cached", Topology: "cached", CPUBudget: 0.5, GOMAXPROCS: 1, AppArgs: []string{"--db-latency", "fixed:5ms"}},
+		{Name: "queue", Topology: "queue", CPUBudget: 0.5, MemoryMB: 64, QueueWorkers: 3, WorkerArgs: []string{"--concurrency", "2"}},
+		{Name: "sessions-redis", Topology: "sessions-redis", Instances: 2},
 	}
 	for _, spec := range tests {
 		t.Run(spec.Name, func(t *testing.T) {

@@ -59,6 +59,7 @@ type containerSpec struct {
 // container is a started container.
 type container struct {
 	id, name, role, image string
+	cmd                   []string
 	hostPort              int
 }
 
@@ -112,7 +113,7 @@ func (d *Driver) start(ctx context.Context, cs containerSpec) (c *container, err
 	if err != nil {
 		return nil, fmt.Errorf("create %s container %s: %w", cs.role, cs.name, err)
 	}
-	c = &container{id: created.ID, name: cs.name, role: cs.role, image: cs.image}
+	c = &container{id: created.ID, name: cs.name, role: cs.role, image: cs.image, cmd: cs.cmd}
 	defer func() {
 		if err != nil {
 			_ = d.remove(context.WithoutCancel(ctx), c)

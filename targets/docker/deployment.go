@@ -25,9 +25,10 @@ type deployment struct {
 	endpoint   string
 	containers []*container
 
-	mu   sync.Mutex
-	down bool
-	logs map[string]string // captured by Down, so Logs still works after it
+	mu    sync.Mutex
+	down  bool
+	redis *container        // the Redis container, nil when the target has none
+	logs  map[string]string // captured by Down, so Logs still works after it
 }
 
 // Endpoint is the entry container's published port on 127.0.0.1.
@@ -42,7 +43,9 @@ func (dep *deployment) Sample(ctx context.Context) (targets.Usage, error) {
 	return dep.d.sample(ctx, dep.containers)
 }
 
-// Err is non-nil once a container of the target has exited.
+// Err is non-nil once a container of the target other than its Redis has
+// exited (a dead Redis is reported by RedisErr and does not fail the
+// target, as with the process driver).
 func (dep *deployment) Err() error {
 	dep.mu.Lock()
 	down := dep.down
@@ -53,25 +56,36 @@ func (dep *deployment) Err() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, c := range dep.containers {
-		info, err := dep.d.pool.Client.InspectContainerWithContext(c.id, ctx)
-		if err != nil {
-			if isNoSuch(err) {
-				return fmt.Errorf("%s container %s was removed", c.role, c.name)
-			}
-			continue // the engine is busy: not the target's failure
+		if c.role == "redis" {
+			continue
 		}
-		if !info.State.Running {
-			msg := fmt.Sprintf("%s container %s exited with code %d", c.role, c.name, info.State.ExitCode)
-			if info.State.OOMKilled {
-				msg += " (killed: out of memory)"
-			}
-			if info.State.Error != "" {
-				msg += ": " + info.State.Error
-			}
-			return errors.New(msg)
+		if err := dep.d.exited(ctx, c); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// exited is non-nil when container c is no longer running.
+func (d *Driver) exited(ctx context.Context, c *container) error {
+	info, err := d.pool.Client.InspectContainerWithContext(c.id, ctx)
+	if err != nil {
+		if isNoSuch(err) {
+			return fmt.Errorf("%s container %s was removed", c.role, c.name)
+		}
+		return nil // the engine is busy: not the target's failure
+	}
+	if info.State.Running {
+		return nil
+	}
+	msg := fmt.Sprintf("%s container %s exited unexpectedly with code %d", c.role, c.name, info.State.ExitCode)
+	if info.State.OOMKilled {
+		msg += " (killed: out of memory)"
+	}
+	if info.State.Error != "" {
+		msg += ": " + info.State.Error
+	}
+	return errors.New(msg)
 }
 
 // Logs returns the last lines of each container's log, keyed by container

@@ -41,8 +41,12 @@ type Driver struct {
 
 	mu       sync.Mutex
 	appImage string // built lazily by the first target that needs it
-	warnings []string
-	closed   bool
+	// versions maps an image to its server's version ("" : unknown);
+	// components maps nginx and redis to the versions targets ran.
+	versions   map[string]string
+	components map[string]string
+	warnings   []string
+	closed     bool
 }
 
 // New connects to the Docker engine, removes what crashed runs left behind
@@ -53,7 +57,7 @@ func New(ctx context.Context, opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Driver{opts: opts, pool: pool, runID: opts.RunID}
+	d := &Driver{opts: opts, pool: pool, runID: opts.RunID, versions: map[string]string{}, components: map[string]string{}}
 	if d.runID == "" {
 		d.runID = newRunID()
 	}
@@ -151,6 +155,11 @@ func (d *Driver) Environment(env *results.Environment) {
 	}
 	if d.version != "" {
 		env.Components["docker"] = d.version
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, v := range d.components {
+		env.Components[k] = v
 	}
 }
 

@@ -135,7 +135,7 @@ func TestUpFailureKeepsLogs(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("Up(broken) error = %v, want a *StartError", err)
 	}
-	if !strings.Contains(err.Error(), "exited with code") {
+	if !strings.Contains(err.Error(), "exited unexpectedly with code") {
 		t.Errorf("Up(broken) error = %v, want it to say the container exited", err)
 	}
 	var all string
@@ -163,8 +163,8 @@ func TestErrAfterContainerDies(t *testing.T) {
 	for dep.Err() == nil && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err := dep.Err(); err == nil || !strings.Contains(err.Error(), "exited with code 137") {
-		t.Errorf("Err() = %v, want “exited with code 137”", err)
+	if err := dep.Err(); err == nil || !strings.Contains(err.Error(), "exited unexpectedly with code 137") {
+		t.Errorf("Err() = %v, want “exited unexpectedly with code 137”", err)
 	}
 }
 

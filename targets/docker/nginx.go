@@ -1,56 +1,29 @@
 package docker
 
 import (
-	"bytes"
-	"fmt"
+	"strconv"
+
+	"github.com/scalebench/scalebench/targets/nginx"
 )
 
-// nginxConf is the nginx configuration of a balancer in front of
-// upstreams (host:port), listening on port. Upstream keepalive with
-// HTTP/1.1 and an empty Connection header makes nginx reuse upstream
-// connections; without it, it opens one per request and throughput halves.
-// Temporary paths and the pid file live under /tmp so the configuration
-// runs in the official image and in the offline one alike.
-func nginxConf(upstreams []string, policy string, port int) []byte {
-	var b bytes.Buffer
-	b.WriteString(`# Written by scalebench.
-worker_processes auto;
-error_log stderr warn;
-pid /tmp/nginx.pid;
+// nginxConfPath is where the configuration is uploaded in the nginx
+// container; nginxCmd runs nginx with it (the configuration itself says
+// `daemon off;`, so no -g).
+const nginxConfPath = "/etc/nginx/nginx.conf"
 
-events {
-	worker_connections 4096;
-}
+var nginxCmd = []string{"nginx", "-c", nginxConfPath}
 
-http {
-	access_log off;
-	client_body_temp_path /tmp/nginx-client-body;
-	proxy_temp_path /tmp/nginx-proxy;
-	fastcgi_temp_path /tmp/nginx-fastcgi;
-	uwsgi_temp_path /tmp/nginx-uwsgi;
-	scgi_temp_path /tmp/nginx-scgi;
-
-	upstream app {
-`)
-	if policy == "least_conn" {
-		b.WriteString("\t\tleast_conn;\n")
-	}
-	for _, u := range upstreams {
-		fmt.Fprintf(&b, "\t\tserver %s;\n", u)
-	}
-	fmt.Fprintf(&b, `		keepalive 64;
-	}
-
-	server {
-		listen %d;
-		location / {
-			proxy_pass http://app;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_set_header Host $host;
-		}
-	}
-}
-`, port)
-	return b.Bytes()
+// nginxConf is the configuration of an nginx container in front of
+// upstreams (host:port), listening on port: the process driver's, from
+// targets/nginx (upstream keepalive, the WebSocket upgrade on /ws). The pid
+// file and temporary paths live under /tmp so it runs in the official
+// image and in the offline one alike.
+func nginxConf(upstreams []string, policy string, port int) ([]byte, error) {
+	return nginx.Render(nginx.Config{
+		Listen:    strconv.Itoa(port),
+		Upstreams: upstreams,
+		Policy:    policy,
+		PIDFile:   "/tmp/nginx.pid",
+		TempDir:   "/tmp",
+	})
 }

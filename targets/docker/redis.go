@@ -34,7 +34,7 @@ func (d *Driver) StartRedis(ctx context.Context, target, name string) (*Redis, e
 	}
 	cs := containerSpec{
 		target: target, role: "redis", name: containerName("sb", d.runID, target, name), image: d.opts.RedisImage,
-		cmd:  []string{"redis-server", "--port", strconv.Itoa(redisPort), "--protected-mode", "no", "--save", "", "--appendonly", "no"},
+		cmd:  redisCmd("store"),
 		port: redisPort, cpuset: d.cpus,
 	}
 	c, err := d.start(ctx, cs)

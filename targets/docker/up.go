@@ -46,8 +46,11 @@ type plan struct {
 	// backends are the indexes of containers checked for health before
 	// the entry (replicas behind a balancer).
 	backends []int
-	health   string
-	info     results.Deployment
+	// redis is the index of the Redis container (-1: none); Up waits for
+	// its PING before starting the containers after it.
+	redis  int
+	health string
+	info   results.Deployment
 }
 
 // Up starts the target's containers on the run's network and waits until
@@ -82,12 +85,15 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	fail := func(err error) error {
 		return &StartError{Err: fmt.Errorf("target %q: %w", spec.Name, err), logs: dep.Logs(), Target: spec.Name, Topology: topo}
 	}
-	for _, cs := range p.containers {
+	for i, cs := range p.containers {
 		c, err := d.start(ctx, cs)
 		if err != nil {
 			return nil, fail(err)
 		}
 		dep.containers = append(dep.containers, c)
+		if err := dep.started(ctx, c, i == p.redis); err != nil {
+			return nil, fail(err)
+		}
 	}
 	timeout := spec.StartupTimeout
 	if timeout <= 0 {
@@ -121,7 +127,7 @@ func (d *Driver) plan(ctx context.Context, spec targets.Spec, topo string) (plan
 	if policy == "" {
 		policy = "round_robin"
 	}
-	var p plan
+	p := plan{redis: -1}
 	p.info = results.Deployment{
 		Driver:            "docker",
 		Instances:         n,
@@ -158,7 +164,7 @@ func (d *Driver) plan(ctx context.Context, spec targets.Spec, topo string) (plan
 				p.containers = append(p.containers, d.appContainer(spec, img, base+"-app-"+strconv.Itoa(i), "replica-"+strconv.Itoa(i), env, 1, nil))
 				p.backends = append(p.backends, i)
 			}
-			if err := d.addBalancer(ctx, &p, spec, base, n, appPort, policy); err != nil {
+			if err := d.addBalancer(ctx, &p, spec, base, p.backends, appPort, policy); err != nil {
 				return p, err
 			}
 		}
@@ -182,11 +188,17 @@ func (d *Driver) plan(ctx context.Context, spec targets.Spec, topo string) (plan
 			p.backends = nil
 			break
 		}
-		if err := d.addBalancer(ctx, &p, spec, base, n, spec.Port, policy); err != nil {
+		if err := d.addBalancer(ctx, &p, spec, base, p.backends, spec.Port, policy); err != nil {
 			return p, err
 		}
 	default:
-		return p, fmt.Errorf("unknown topology %q for the docker driver", topo)
+		t, ok := targets.Lookup(topo)
+		if !ok || len(t.AppArgs) == 0 {
+			return p, fmt.Errorf("unknown topology %q for the docker driver", topo)
+		}
+		if err := d.planFeature(ctx, &p, spec, t, base, env, n, policy); err != nil {
+			return p, err
+		}
 	}
 	return p, nil
 }
@@ -227,12 +239,12 @@ func (d *Driver) limit(cs *containerSpec, spec targets.Spec, instances int) {
 	cs.cpuset = d.cpus
 }
 
-// addBalancer appends the balancer container in front of the first n
-// containers of p, listening on their port.
-func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, base string, n, port int, policy string) error {
-	upstreams := make([]string, n)
-	for i := range n {
-		upstreams[i] = p.containers[i].name + ":" + strconv.Itoa(port)
+// addBalancer appends the balancer container in front of the containers
+// of p at indexes backends, listening on their port.
+func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, base string, backends []int, port int, policy string) error {
+	upstreams := make([]string, len(backends))
+	for i, b := range backends {
+		upstreams[i] = p.containers[b].name + ":" + strconv.Itoa(port)
 	}
 	kind, note, err := d.chooseBalancer(ctx, spec.Balancer)
 	if err != nil {
@@ -246,9 +258,13 @@ func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, ba
 	var cs containerSpec
 	switch kind {
 	case "nginx":
+		conf, err := nginxConf(upstreams, policy, nginxPort)
+		if err != nil {
+			return err
+		}
 		cs = containerSpec{target: spec.Name, role: "nginx", name: base + "-nginx", image: d.opts.NginxImage,
-			cmd:   []string{"nginx", "-g", "daemon off;"},
-			files: map[string][]byte{"/etc/nginx/nginx.conf": nginxConf(upstreams, policy, nginxPort)},
+			cmd:   nginxCmd,
+			files: map[string][]byte{nginxConfPath: conf},
 			port:  nginxPort}
 		p.info.Images["nginx"] = d.opts.NginxImage
 	default: // go

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/template"
 	"time"
 
 	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/targets/nginx"
 )
 
 // Balancer kinds recorded in results.
@@ -133,100 +133,31 @@ func (dep *Deployment) startNginx(port int, ports []int, policy string) (*proc, 
 	})
 }
 
-// nginxConf is the balancer configuration. Upstream keepalive needs
-// HTTP/1.1 and an empty Connection header, or nginx opens a connection
-// per request and throughput halves. Responses never spill to temp files
-// (workers run as nobody and may not reach the prefix).
-var nginxConf = template.Must(template.New("nginx").Parse(`# written by scalebench; removed with the run's logs
-daemon off;
-master_process on;
-worker_processes 1;
-worker_rlimit_nofile 65536;
-pid {{.Prefix}}/nginx.pid;
-error_log stderr warn;
-
-events {
-    worker_connections 32768;
-    multi_accept on;
-}
-
-http {
-    access_log off;
-    client_body_temp_path {{.Prefix}}/tmp/client_body;
-    proxy_temp_path {{.Prefix}}/tmp/proxy;
-    fastcgi_temp_path {{.Prefix}}/tmp/fastcgi;
-    uwsgi_temp_path {{.Prefix}}/tmp/uwsgi;
-    scgi_temp_path {{.Prefix}}/tmp/scgi;
-    client_body_buffer_size 1m;
-    proxy_max_temp_file_size 0;
-    keepalive_requests 1000000;
-    keepalive_timeout 120s;
-
-    # WebSocket: pass the upgrade on; plain requests keep Connection ""
-    # so upstream keepalive still works.
-    map $http_upgrade $connection_upgrade {
-        default upgrade;
-        ''      "";
-    }
-
-    upstream app {
-{{- if .LeastConn}}
-        least_conn;
-{{- end}}
-{{- range .Upstreams}}
-        server 127.0.0.1:{{.}};
-{{- end}}
-        keepalive 256;
-        keepalive_requests 1000000;
-    }
-
-    server {
-        listen 127.0.0.1:{{.Port}} backlog=4096;
-        location / {
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_read_timeout 120s;
-        }
-        # WebSocket endpoint: upgrade headers, and timeouts longer than any
-        # run so idle rooms are not cut by the proxy.
-        location /ws {
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $http_host;
-            proxy_read_timeout 3600s;
-            proxy_send_timeout 3600s;
-            proxy_buffering off;
-        }
-    }
-}
-`))
-
-// writeNginxConf writes prefix/nginx.conf and the temp dirs.
+// writeNginxConf writes prefix/nginx.conf (the configuration every
+// scalebench nginx runs, from targets/nginx) and the temp dirs.
 func writeNginxConf(prefix string, port int, ports []int, policy string) (string, error) {
-	for _, d := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
-		if err := os.MkdirAll(filepath.Join(prefix, "tmp", d), 0o755); err != nil {
+	tmp := filepath.Join(prefix, "tmp")
+	for _, d := range nginx.TempPaths {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
 			return "", fmt.Errorf("nginx prefix: %w", err)
 		}
 	}
+	ups := make([]string, len(ports))
+	for i, p := range ports {
+		ups[i] = "127.0.0.1:" + strconv.Itoa(p)
+	}
+	text, err := nginx.Render(nginx.Config{
+		Listen:    "127.0.0.1:" + strconv.Itoa(port),
+		Upstreams: ups,
+		Policy:    policy,
+		PIDFile:   filepath.Join(prefix, "nginx.pid"),
+		TempDir:   tmp,
+	})
+	if err != nil {
+		return "", err
+	}
 	conf := filepath.Join(prefix, "nginx.conf")
-	f, err := os.Create(conf)
-	if err != nil {
-		return "", fmt.Errorf("write nginx config: %w", err)
-	}
-	err = nginxConf.Execute(f, struct {
-		Prefix    string
-		Port      int
-		Upstreams []int
-		LeastConn bool
-	}{prefix, port, ports, policy == app.LeastConn})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := os.WriteFile(conf, text, 0o644); err != nil {
 		return "", fmt.Errorf("write nginx config: %w", err)
 	}
 	return conf, nil

@@ -187,7 +187,11 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		run.Warnings = append(run.Warnings, w)
 	}
 
-	fmt.Fprintf(a.stderr, "scalebench: running %s (%d targets, driver %s) into %s\n", sc.Name, len(sc.Targets), drv.Name(), dir)
+	n := len(sc.Targets)
+	if len(a.only) > 0 {
+		n = len(a.only)
+	}
+	fmt.Fprintf(a.stderr, "scalebench: running %s (%d targets, driver %s) into %s\n", sc.Name, n, drv.Name(), dir)
 	obs := newObserver(a.stderr, sc, a.noProgress)
 	err = runner.Run(ctx, run, sc, runner.Options{
 		Dir:           dir,

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	dc "github.com/ory/dockertest/v3/docker"
@@ -61,6 +62,11 @@ type container struct {
 	id, name, role, image string
 	cmd                   []string
 	hostPort              int
+
+	// cg are its cgroup files when the engine is local (nil: use the
+	// stats API), found on the first sample.
+	cgOnce sync.Once
+	cg     *cgroupFiles
 }
 
 // start creates, configures and starts a container on the run's network.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,6 +156,13 @@ func (d *Driver) Environment(env *results.Environment) {
 	}
 	if d.version != "" {
 		env.Components["docker"] = d.version
+	}
+	// What the configured images hold, before (or without) a target
+	// running them; a target's own run overrides it below.
+	for name, ref := range map[string]string{"nginx": d.opts.NginxImage, "redis": d.opts.RedisImage} {
+		if v := imageVersion(d.pool, ref, strings.ToUpper(name)+"_VERSION"); v != "" {
+			env.Components[name] = v
+		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

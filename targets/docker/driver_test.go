@@ -208,7 +208,7 @@ func TestEnvironment(t *testing.T) {
 	if diff := cmp.Diff(struct{ driver, mech string }{"docker", "docker"}, env, cmp.AllowUnexported(env)); diff != "" {
 		t.Errorf("Environment() mismatch (-want +got):\n%s", diff)
 	}
-	if e.Components["docker"] == "" {
-		t.Errorf("Environment().Components = %v, want the engine's version", e.Components)
+	if e.Components["docker"] == "" || e.Components["nginx"] == "" || e.Components["redis"] == "" {
+		t.Errorf("Environment().Components = %v, want the engine's, nginx's and Redis's versions (rebuild old offline images: bash fixtures/images/build.sh)", e.Components)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
 
 	"github.com/scalebench/scalebench/targets"
@@ -227,4 +228,20 @@ func (dep *deployment) RedisErr() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return dep.d.exited(ctx, r)
+}
+
+// imageVersion is the version a local image records in its environment
+// (NGINX_VERSION, REDIS_VERSION: the official images and the offline ones
+// of fixtures/images do), "" when the image is absent or does not say.
+func imageVersion(pool *dockertest.Pool, ref, key string) string {
+	img, err := pool.Client.InspectImage(ref)
+	if err != nil || img.Config == nil {
+		return ""
+	}
+	for _, e := range img.Config.Env {
+		if v, ok := strings.CutPrefix(e, key+"="); ok {
+			return v
+		}
+	}
+	return ""
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/scalebench/scalebench/targets"
 )
 
-// sample reads one stats snapshot (stream=false) of every container and
-// sums CPU time and memory in use. The engine answers a one-shot stats
-// request after about a second, so the containers are read in parallel.
+// sample sums CPU time and memory in use over the containers: from their
+// cgroup files when the engine is local, else from one stats snapshot
+// (stream=false) each. The engine answers a stats request after about a
+// second, so the containers are read in parallel.
 func (d *Driver) sample(ctx context.Context, cs []*container) (targets.Usage, error) {
 	var (
 		mu   sync.Mutex
@@ -25,15 +26,15 @@ func (d *Driver) sample(ctx context.Context, cs []*container) (targets.Usage, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := d.stats(ctx, c.id)
+			cu, err := d.containerUsage(ctx, c)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, fmt.Errorf("stats of %s: %w", c.name, err))
 				return
 			}
-			u.CPUSeconds += float64(s.CPUStats.CPUUsage.TotalUsage) / 1e9
-			u.RSSBytes += memoryInUse(s)
+			u.CPUSeconds += cu.cpuSeconds
+			u.RSSBytes += cu.memory
 		}()
 	}
 	wg.Wait()

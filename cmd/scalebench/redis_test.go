@@ -13,11 +13,12 @@ import (
 )
 
 // runSuite runs a built-in suite with --quick through the CLI (real
-// processes, a real redis-server) and returns its targets by name.
-func runSuite(t *testing.T, suite string) map[string]results.Target {
+// processes and a real redis-server, or with extra args such as --driver
+// docker, containers) and returns its targets by name.
+func runSuite(t *testing.T, suite string, extra ...string) map[string]results.Target {
 	t.Helper()
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", suite, "--quick", "--out", out, "--no-progress")
+	code, stdout, stderr := runCLI(t, append([]string{"run", suite, "--quick", "--out", out, "--no-progress"}, extra...)...)
 	if code != 0 && code != exitGate {
 		t.Fatalf("run %s: exit %d\nstdout:\n%s\nstderr:\n%s", suite, code, stdout, stderr)
 	}
@@ -40,7 +41,12 @@ func top(tr results.Target) results.Step { return tr.Steps[len(tr.Steps)-1] }
 // TestCacheSuite: on a slow database the cache holds the top rate that
 // the database alone cannot, with most reads served from Redis.
 func TestCacheSuite(t *testing.T) {
-	got := runSuite(t, "cache")
+	checkCacheLesson(t, runSuite(t, "cache"))
+}
+
+// checkCacheLesson asserts the cache suite's lesson on its targets.
+func checkCacheLesson(t *testing.T, got map[string]results.Target) {
+	t.Helper()
 	nc, c := top(got["nocache"]), top(got["cached"])
 	t.Logf("top step %g req/s: nocache %.1f/s p99 %.1f ms; cached %.1f/s p99 %.1f ms hit ratio %.2f, db calls %.0f/s",
 		c.OfferedRate, nc.Throughput, nc.Latency.P99, c.Throughput, c.Latency.P99, c.Extra["cache_hit_ratio"], c.Extra["db_calls_per_s"])
@@ -61,7 +67,12 @@ func TestCacheSuite(t *testing.T) {
 // TestQueueSuite: the queue keeps the API fast where doing the work in the
 // request does not, and every accepted job is completed.
 func TestQueueSuite(t *testing.T) {
-	got := runSuite(t, "queue")
+	checkQueueLesson(t, runSuite(t, "queue"))
+}
+
+// checkQueueLesson asserts the queue suite's lesson on its targets.
+func checkQueueLesson(t *testing.T, got map[string]results.Target) {
+	t.Helper()
 	s, q := top(got["sync"]), top(got["queue"])
 	t.Logf("top step %g req/s: sync p99 %.1f ms; queue API p99 %.1f ms, job e2e p99 %.1f ms", q.OfferedRate, s.Latency.P99, q.Latency.P99, q.Extra["job_e2e_ms_p99"])
 	if q.Latency.P99*5 > s.Latency.P99 {
@@ -88,7 +99,12 @@ func TestQueueSuite(t *testing.T) {
 // time when many overlap, every time when they do not (strict round robin
 // then sends each login to one replica and each /me to the other).
 func TestSessionsSuite(t *testing.T) {
-	got := runSuite(t, "sessions")
+	checkSessionsLesson(t, runSuite(t, "sessions"))
+}
+
+// checkSessionsLesson asserts the sessions suite's lesson on its targets.
+func checkSessionsLesson(t *testing.T, got map[string]results.Target) {
+	t.Helper()
 	for _, st := range got["sessions-memory"].Steps {
 		if r := st.Extra["flow_me_error_rate"]; r < 0.3 {
 			t.Errorf("sessions-memory at %g flows/s: GET /me error rate %v, want ≥ (replicas-1)/replicas - 0.2 = 0.3", st.OfferedRate, r)

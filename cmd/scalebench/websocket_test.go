@@ -35,8 +35,17 @@ func checkAccounting(t *testing.T, target string, s results.Step) {
 // replicas with the Redis adapter through the CLI, with real processes,
 // nginx (or the Go balancer) and a real redis-server.
 func TestWebSocketThreeOutcomes(t *testing.T) {
+	checkThreeOutcomes(t)
+}
+
+// checkThreeOutcomes runs testdata/ws-three.yaml with extra CLI args (e.g.
+// --driver docker) and asserts the websocket suite's lesson: one instance
+// and replicas with the Redis adapter deliver everything, replicas with
+// local broadcast lose the messages for the other replica.
+func checkThreeOutcomes(t *testing.T, extra ...string) {
+	t.Helper()
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/ws-three.yaml", "--out", out, "--no-progress")
+	code, stdout, stderr := runCLI(t, append([]string{"run", "testdata/ws-three.yaml", "--out", out, "--no-progress"}, extra...)...)
 	if code != 0 && code != exitGate {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}

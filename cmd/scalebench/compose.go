@@ -20,7 +20,7 @@ func composeCommand() *cli.Command {
 		Usage:     "write a docker-compose.yml (and nginx.conf) that runs a scenario target's architecture",
 		ArgsUsage: "[TARGET…]",
 		Description: "Exports each named target of the scenario (default: all of them) with its replicas,\n" +
-			"CPU and memory limits and nginx configuration. With several targets each goes to DIR/<target>/.\n" +
+			"CPU and memory limits, nginx configuration, Redis and queue workers. With several targets each goes to DIR/<target>/.\n" +
 			"The reference-app image is built locally (needs the Docker engine).",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "scenario", Value: "quickstart", Usage: "scenario file or built-in suite holding the targets"},
@@ -36,9 +36,12 @@ func composeCommand() *cli.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			opts := docker.ComposeOptions{NginxImage: c.String("nginx-image"), Port: c.Int("port")}
+			opts := docker.ComposeOptions{NginxImage: c.String("nginx-image"), RedisImage: c.String("redis-image"), Port: c.Int("port")}
 			if opts.NginxImage == "" {
 				opts.NginxImage = docker.DefaultNginxImage
+			}
+			if opts.RedisImage == "" {
+				opts.RedisImage = docker.DefaultRedisImage
 			}
 			for _, t := range chosen {
 				spec := runner.Spec(sc, t, "")

@@ -164,10 +164,16 @@ func (d *Driver) logDirectory() (string, error) {
 		return d.logDir, nil
 	}
 	if d.opts.LogDir != "" {
-		if err := os.MkdirAll(d.opts.LogDir, 0o755); err != nil {
+		// Absolute, because servers started with their own working
+		// directory (nginx -p PREFIX) resolve paths against it.
+		dir, err := filepath.Abs(d.opts.LogDir)
+		if err != nil {
+			return "", fmt.Errorf("log dir: %w", err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", fmt.Errorf("create log dir: %w", err)
 		}
-		d.logDir = d.opts.LogDir
+		d.logDir = dir
 		return d.logDir, nil
 	}
 	dir, err := os.MkdirTemp("", "scalebench-logs-")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -559,5 +560,27 @@ func TestParseStat(t *testing.T) {
 	want := procStat{ppid: 1, cpuTicks: 310, rssPages: 789}
 	if got != want {
 		t.Errorf("parseStat = %+v, want %+v", got, want)
+	}
+}
+
+// A relative log folder (the CLI's default results/runs/<id>/logs) must
+// work for servers that resolve paths against their own prefix, like nginx.
+func TestRelativeLogDir(t *testing.T) {
+	if _, err := lookNginx(); err != nil {
+		t.Fatalf("nginx is needed for this test: %v (install it: apt-get install -y nginx)", err)
+	}
+	t.Chdir(t.TempDir())
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(Options{Exe: exe, LogDir: filepath.Join("results", "logs"), RunID: "rel-" + strconv.Itoa(os.Getpid())})
+	t.Cleanup(func() { _ = d.Close(context.Background()) })
+	dep := up(t, d, targets.Spec{Topology: "replicas", Instances: 2, Balancer: "nginx", GOMAXPROCS: 1})
+	if seen := instancesSeen(t, dep.Endpoint()+"/", 4); len(seen) != 2 {
+		t.Errorf("responses per instance = %v, want both instances", seen)
+	}
+	if err := dep.Down(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -219,14 +219,22 @@ func headline(v Verdict) string {
 	}
 	names, n := leaders(v, won)
 	s := fmt.Sprintf("%s the lowest p99 latency at %d of %d load levels", names, n, len(v.Levels))
-	var capT TargetVerdict
+	var most float64
+	var label string
+	var holders []string
 	for _, t := range v.Targets {
-		if t.HasCapacity && (!capT.HasCapacity || t.Capacity > capT.Capacity) {
-			capT = t
+		if !t.HasCapacity {
+			continue
+		}
+		switch {
+		case t.Capacity > most:
+			most, label, holders = t.Capacity, t.CapacityLabel, []string{t.Name}
+		case t.Capacity == most:
+			holders = append(holders, t.Name)
 		}
 	}
-	if capT.HasCapacity {
-		s += fmt.Sprintf("; %s held the SLO up to the highest load, %s", capT.Name, capT.CapacityLabel)
+	if len(holders) > 0 {
+		s += fmt.Sprintf("; %s held the SLO up to the highest load, %s", joinAnd(holders), label)
 	}
 	return s + "."
 }
@@ -421,4 +429,15 @@ func change(a, b float64) string {
 		return "+" + sig(c) + "%"
 	}
 	return "−" + sig(-c) + "%"
+}
+
+// joinAnd joins names as "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -48,18 +48,7 @@ func (dep *Deployment) upFeature(ctx context.Context, topo targets.Topology) err
 			return err
 		}
 	}
-	health := dep.health("/healthz")
-	for i, p := range procs {
-		if err := dep.waitReady(ctx, baseURL(ports[i])+health, p); err != nil {
-			return err
-		}
-	}
-	if n == 1 {
-		dep.setInstances(1, "", "")
-		dep.endpoint = baseURL(ports[0])
-		return nil
-	}
-	return dep.upBalanced(ctx, n, ports, health)
+	return dep.serve(ctx, procs, ports, dep.health("/healthz"), false)
 }
 
 // startRedis starts the deployment's redis-server (no persistence, its

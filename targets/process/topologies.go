@@ -69,13 +69,7 @@ func (dep *Deployment) upReplicas(ctx context.Context) error {
 		}
 		procs, ports = append(procs, p), append(ports, port)
 	}
-	health := dep.health("/healthz")
-	for i, p := range procs {
-		if err := dep.waitReady(ctx, baseURL(ports[i])+health, p); err != nil {
-			return err
-		}
-	}
-	return dep.upBalanced(ctx, n, ports, health)
+	return dep.serve(ctx, procs, ports, dep.health("/healthz"), true)
 }
 
 // upCommand starts the user's server (Spec.Command, with PORT set) once
@@ -107,17 +101,24 @@ func (dep *Deployment) upCommand(ctx context.Context) error {
 		}
 		procs, ports = append(procs, p), append(ports, port)
 	}
+	return dep.serve(ctx, procs, ports, health, false)
+}
+
+// serve waits until every instance is ready, then exposes them: one
+// instance directly, several (or any number when balanced is set) behind
+// the balancer.
+func (dep *Deployment) serve(ctx context.Context, procs []*proc, ports []int, health string, balanced bool) error {
 	for i, p := range procs {
 		if err := dep.waitReady(ctx, baseURL(ports[i])+health, p); err != nil {
 			return err
 		}
 	}
-	if n == 1 {
+	if len(procs) == 1 && !balanced {
 		dep.setInstances(1, "", "")
 		dep.endpoint = baseURL(ports[0])
 		return nil
 	}
-	return dep.upBalanced(ctx, n, ports, health)
+	return dep.upBalanced(ctx, len(procs), ports, health)
 }
 
 // upURL starts nothing: the load goes to a service already running.

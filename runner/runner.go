@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/scalebench/scalebench/load"
@@ -28,6 +29,16 @@ type Observer interface {
 	Live(target string, live load.Live)
 	// TargetDone is called after a target is torn down.
 	TargetDone(t *results.Target)
+	// Warn is called with each new run-wide warning (e.g. from the driver).
+	Warn(msg string)
+}
+
+// driverState is what the runner reads from a driver, when it offers it,
+// before the first target and after each one: findings such as "CPU
+// budgets not enforced" may only appear once a target asked for a budget.
+type driverState interface {
+	Warnings() []string
+	Environment(env *results.Environment)
 }
 
 // Options configure one run.
@@ -70,6 +81,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		return err
 	}
 	phases := Phases(sc, opts.Quick)
+	syncDriver(run, opts.Driver, obs)
 	for i, t := range list {
 		if ctx.Err() != nil {
 			run.Targets = append(run.Targets, results.Target{Name: t.Name, Topology: Spec(sc, t, run.ID).Topology, Status: results.StatusSkipped, Error: "run interrupted before this target started"})
@@ -79,6 +91,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
 		run.Targets = append(run.Targets, *tr)
 		obs.TargetDone(&run.Targets[len(run.Targets)-1])
+		syncDriver(run, opts.Driver, obs)
 		if err := results.Write(opts.Dir, run); err != nil {
 			return err
 		}
@@ -94,6 +107,22 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		run.Status = results.RunInterrupted
 	}
 	return results.Write(opts.Dir, run)
+}
+
+// syncDriver refreshes the run's environment from the driver and records
+// (and announces) the driver's new warnings.
+func syncDriver(run *results.Run, drv Driver, obs Observer) {
+	ds, ok := drv.(driverState)
+	if !ok {
+		return
+	}
+	ds.Environment(&run.Environment)
+	for _, w := range ds.Warnings() {
+		if !slices.Contains(run.Warnings, w) {
+			run.Warnings = append(run.Warnings, w)
+			obs.Warn(w)
+		}
+	}
 }
 
 // afterTarget calls hook, turning a panic into an error: a bug in what
@@ -265,3 +294,4 @@ func (nopObserver) TargetStarted(string, int, int)       {}
 func (nopObserver) PhaseStarted(string, load.Phase, int) {}
 func (nopObserver) Live(string, load.Live)               {}
 func (nopObserver) TargetDone(*results.Target)           {}
+func (nopObserver) Warn(string)                          {}

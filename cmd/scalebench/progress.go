@@ -133,6 +133,13 @@ func lastLines(s string, n int) []string {
 	return lines
 }
 
+func (o *observer) Warn(msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeBar()
+	fmt.Fprintf(o.w, "warning: %s\n", msg)
+}
+
 func (o *observer) closeBar() {
 	if o.cur != nil {
 		_ = o.cur.Finish()

@@ -91,14 +91,19 @@ func runScenarios(parent context.Context, a runArgs) error {
 		return usageError{fmt.Errorf("--driver %q: want process or docker", a.driver)}
 	}
 
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	go func() {
-		<-ctx.Done()
-		if parent.Err() == nil {
+		select {
+		case <-sigs:
 			fmt.Fprintln(a.stderr, "\nscalebench: interrupted; stopping the load and tearing targets down (results so far are kept)")
+			signal.Stop(sigs) // a second Ctrl-C kills at once
+			cancel()
+		case <-ctx.Done():
 		}
-		stop() // a second Ctrl-C kills at once
 	}()
 
 	var failed, gateFailed []string
@@ -181,11 +186,6 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		}
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
-	drv.Environment(&run.Environment)
-	for _, w := range drv.Warnings() {
-		fmt.Fprintf(a.stderr, "warning: %s\n", w)
-		run.Warnings = append(run.Warnings, w)
-	}
 
 	n := len(sc.Targets)
 	if len(a.only) > 0 {

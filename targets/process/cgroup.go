@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,7 +58,7 @@ func detectCgroups() *cgroupFS {
 		cg.mechanism = mechV2
 		cg.cpuParent = m.dir(own[""])
 		cg.memParent = cg.cpuParent
-		return cg
+		return cg.probe()
 	}
 	if m, ok := mounts["cpu"]; ok {
 		cg.mechanism = mechV1
@@ -65,9 +66,22 @@ func detectCgroups() *cgroupFS {
 		if mm, ok := mounts["memory"]; ok {
 			cg.memParent = mm.dir(own["memory"])
 		}
-		return cg
+		return cg.probe()
 	}
 	cg.reason = errors.New("no cgroup cpu controller is mounted")
+	return cg
+}
+
+// probe checks that a group can be created where budgets would go, so that
+// a run without the permission says so from the start (and records it)
+// instead of finding out at the first target.
+func (cg *cgroupFS) probe() *cgroupFS {
+	dir := filepath.Join(cg.cpuParent, fmt.Sprintf("scalebench-probe-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		cg.mechanism, cg.reason = "", fmt.Errorf("cannot create cgroup %s: %w", dir, unwrapPath(err))
+		return cg
+	}
+	_ = os.Remove(dir)
 	return cg
 }
 

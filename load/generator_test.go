@@ -130,7 +130,7 @@ func TestRunOpenCountsEverything(t *testing.T) {
 		t.Errorf("throughput = %v, want ≈ 150 (225 successes in ≈ 1.5 s)", st.Throughput)
 	}
 	for _, k := range []string{HistLatency, HistServiceTime, HistScheduleLag} {
-		h, err := DecodeHistogram(st.Histograms[k])
+		h, err := results.DecodeHistogram(st.Histograms[k])
 		if err != nil || h.TotalCount() != 300 {
 			t.Errorf("histogram %s: %v, count %v, want 300", k, err, h)
 		}

@@ -1,6 +1,10 @@
 package load
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/scalebench/scalebench/results"
+)
 
 func TestHistogramRoundTrip(t *testing.T) {
 	h := newHistogram()
@@ -9,11 +13,11 @@ func TestHistogramRoundTrip(t *testing.T) {
 	}
 	recordClamped(h, -5)            // clamped to 0
 	recordClamped(h, histHighest*2) // clamped to 1 h
-	s, err := encodeHistogram(h)
+	s, err := results.EncodeHistogram(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodeHistogram(s)
+	got, err := results.DecodeHistogram(s)
 	if err != nil {
 		t.Fatal(err)
 	}

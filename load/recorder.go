@@ -4,6 +4,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/scalebench/scalebench/results"
 )
 
 // outcome is one result, reduced to what a step records. Times are offsets
@@ -30,7 +31,7 @@ type recorder struct {
 	offered   float64 // req/s; 0 in the closed model
 
 	lat, svc, lag    *hdrhistogram.Histogram
-	latS, svcS, lagS summary
+	latS, svcS, lagS results.Exact
 
 	requests, errors, successes uint64
 	bytesIn, bytesOut           uint64
@@ -68,13 +69,13 @@ func (r *recorder) record(o *outcome, withLag bool) {
 	latUs := int64(o.end-o.intended) / 1e3
 	svcUs := int64(o.end-o.sent) / 1e3
 	recordClamped(r.lat, latUs)
-	r.latS.add(latUs)
+	r.latS.Add(latUs)
 	recordClamped(r.svc, svcUs)
-	r.svcS.add(svcUs)
+	r.svcS.Add(svcUs)
 	if withLag {
 		lagUs := int64(o.sent-o.intended) / 1e3
 		recordClamped(r.lag, lagUs)
-		r.lagS.add(lagUs)
+		r.lagS.Add(lagUs)
 	}
 
 	r.requests++

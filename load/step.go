@@ -80,13 +80,13 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 		st.RequestsByName[r.picker.names[i]] += n
 	}
 
-	st.Latency = latency(rec.lat, rec.latS)
-	st.ServiceTime = latency(rec.svc, rec.svcS)
+	st.Latency = results.LatencyOf(rec.lat, &rec.latS)
+	st.ServiceTime = results.LatencyOf(rec.svc, &rec.svcS)
 	st.Histograms = map[string]string{}
 	notes := encode(&st, HistLatency, rec.lat)
 	notes = append(notes, encode(&st, HistServiceTime, rec.svc)...)
 	if r.open {
-		st.ScheduleLag = latency(rec.lag, rec.lagS)
+		st.ScheduleLag = results.LatencyOf(rec.lag, &rec.lagS)
 		notes = append(notes, encode(&st, HistScheduleLag, rec.lag)...)
 	}
 	st.Timeline = rec.timeline.result()
@@ -103,7 +103,7 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 	}
 	if elapsed > 0 {
 		st.LittlesLaw = littlesLaw(rec.little.mean(), float64(rec.requests)/elapsed.Seconds(),
-			rec.svcS.mean()/1e6, rec.little.n)
+			rec.svcS.MeanUs()/1e6, rec.little.n)
 	}
 
 	f := facts{
@@ -152,7 +152,7 @@ func sendingWindow(rec *recorder, interrupted bool, stopAt time.Duration) time.D
 // encode stores h in st.Histograms under key; it returns a warning when h
 // cannot be encoded.
 func encode(st *results.Step, key string, h *hdrhistogram.Histogram) []string {
-	s, err := encodeHistogram(h)
+	s, err := results.EncodeHistogram(h)
 	if err != nil {
 		return []string{fmt.Sprintf("histogram %s not stored: %v", key, err)}
 	}

@@ -150,7 +150,7 @@ func flowStep(ph load.Phase, started time.Time, res flow.Result) results.Step {
 		st.AchievedRate = round3(float64(res.Started) / res.ElapsedS)
 		st.Throughput = round3(float64(ok) / res.ElapsedS)
 	}
-	st.Latency, st.ServiceTime = hdrLatency(lat), hdrLatency(svc)
+	st.Latency, st.ServiceTime = results.LatencyOf(lat, nil), results.LatencyOf(svc, nil)
 	st.Histograms = map[string]string{"latency": encodeHist(lat), "service_time": encodeHist(svc)}
 	if res.Unsent > 0 {
 		st.Warnings = append(st.Warnings, fmt.Sprintf("%d of %d scheduled flows never started: the flow cap (load.max_workers) was full", res.Unsent, res.Scheduled))

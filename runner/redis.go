@@ -193,7 +193,7 @@ func queueStep(st *results.Step, samples []queue.Stats) {
 	if d := last.At.Sub(first.At).Seconds(); d > 0 {
 		q.CompletedPerS = round3(float64(q.Completed) / d)
 	}
-	q.E2E, q.QueueWait = hdrLatency(e2e), hdrLatency(wait)
+	q.E2E, q.QueueWait = results.LatencyOf(e2e, nil), results.LatencyOf(wait, nil)
 	q.Histograms = map[string]string{"e2e": encodeHist(e2e), "queue_wait": encodeHist(wait)}
 	st.Queue = q
 	if st.Extra == nil {
@@ -261,27 +261,11 @@ func (w *redisWorkload) account(ctx context.Context, tr *results.Target) {
 
 func first(ids []string, n int) []string { return ids[:min(n, len(ids))] }
 
-// hdrLatency summarises a µs histogram in ms.
-func hdrLatency(h *hdrhistogram.Histogram) results.Latency {
-	if h.TotalCount() == 0 {
-		return results.Latency{}
-	}
-	ms := func(us int64) float64 { return round3(float64(us) / 1000) }
-	return results.Latency{
-		Min: ms(h.Min()), Mean: round3(h.Mean() / 1000),
-		P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
-		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)),
-		P9999: ms(h.ValueAtQuantile(99.99)), Max: ms(h.Max()),
-	}
-}
-
-// encodeHist is the results encoding of a histogram (base64 HDR V2).
+// encodeHist is the results encoding of a histogram; a histogram that
+// cannot be encoded is left out rather than failing the step.
 func encodeHist(h *hdrhistogram.Histogram) string {
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return ""
-	}
-	return string(b)
+	s, _ := results.EncodeHistogram(h)
+	return s
 }
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }

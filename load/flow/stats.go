@@ -89,43 +89,25 @@ func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histHighest,
 // rec accumulates one distribution: an HDR histogram plus exact min,
 // mean and max.
 type rec struct {
-	h             *hdrhistogram.Histogram
-	n             uint64
-	sum, min, max int64
+	h     *hdrhistogram.Histogram
+	exact results.Exact
 }
 
 func newRec() *rec { return &rec{h: newHist()} }
 
 func (r *rec) add(d time.Duration) {
 	us := min(max(d.Microseconds(), 0), histHighest)
-	if r.n == 0 || us < r.min {
-		r.min = us
-	}
-	r.max = max(r.max, us)
-	r.n++
-	r.sum += us
+	r.exact.Add(us)
 	_ = r.h.RecordValue(us)
 }
 
-func (r *rec) latency() results.Latency {
-	if r.n == 0 {
-		return results.Latency{}
-	}
-	ms := func(us int64) float64 { return float64(us) / 1000 }
-	return results.Latency{
-		Min: ms(r.min), Mean: float64(r.sum) / float64(r.n) / 1000,
-		P50: ms(r.h.ValueAtQuantile(50)), P90: ms(r.h.ValueAtQuantile(90)),
-		P99: ms(r.h.ValueAtQuantile(99)), P999: ms(r.h.ValueAtQuantile(99.9)),
-		P9999: ms(r.h.ValueAtQuantile(99.99)), Max: ms(r.max),
-	}
-}
+func (r *rec) latency() results.Latency { return results.LatencyOf(r.h, &r.exact) }
 
+// encode returns the results encoding; a histogram that cannot be encoded
+// is left out rather than failing the step.
 func (r *rec) encode() string {
-	b, err := r.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return ""
-	}
-	return string(b) // already base64
+	s, _ := results.EncodeHistogram(r.h)
+	return s
 }
 
 // stepAcc accumulates one step.

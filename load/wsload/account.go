@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/scalebench/scalebench/results"
 )
 
 // Histogram geometry, as in package load: microseconds, 1 µs to 1 h, 3
@@ -21,42 +22,10 @@ func newHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(histLowest, histHighest, histDigits)
 }
 
-// summary is an exact min/mean/max kept beside a histogram.
-type summary struct {
-	n        uint64
-	sum      int64
-	min, max int64
-}
-
-func (s *summary) add(us int64) {
-	if s.n == 0 || us < s.min {
-		s.min = us
-	}
-	if us > s.max {
-		s.max = us
-	}
-	s.n++
-	s.sum += us
-}
-
-func (s *summary) merge(o summary) {
-	if o.n == 0 {
-		return
-	}
-	if s.n == 0 || o.min < s.min {
-		s.min = o.min
-	}
-	if o.max > s.max {
-		s.max = o.max
-	}
-	s.n += o.n
-	s.sum += o.sum
-}
-
-func record(h *hdrhistogram.Histogram, s *summary, us int64) {
+func record(h *hdrhistogram.Histogram, s *results.Exact, us int64) {
 	us = min(max(us, 0), histHighest)
 	_ = h.RecordValue(us) // in range
-	s.add(us)
+	s.Add(us)
 }
 
 // recvShard is one lock's share of a step's receive accounting.
@@ -64,7 +33,7 @@ type recvShard struct {
 	mu                                                 sync.Mutex
 	received, delivered, duplicates, unexpected, order uint64
 	hist                                               *hdrhistogram.Histogram
-	sum                                                summary
+	sum                                                results.Exact
 }
 
 // seqWindow tracks which of the last 64 sequence numbers of one sender a

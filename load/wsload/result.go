@@ -73,7 +73,7 @@ func (r *run) result(grace time.Duration) *Result {
 func (r *run) stepResult(k int, s *step) StepResult {
 	dur := float64(r.bounds[k+1]-r.bounds[k]) / 1e9
 	fan := newHistogram()
-	var fanSum summary
+	var fanSum results.Exact
 	ws := results.WebSocketStats{
 		Rooms:              r.cfg.Rooms,
 		IncludeSender:      r.cfg.IncludeSender,
@@ -100,7 +100,7 @@ func (r *run) stepResult(k int, s *step) StepResult {
 		ws.Unexpected += sh.unexpected
 		ws.OutOfOrder += sh.order
 		fan.Merge(sh.hist)
-		fanSum.merge(sh.sum)
+		fanSum.Merge(sh.sum)
 		sh.mu.Unlock()
 	}
 	var warnings []string
@@ -116,7 +116,7 @@ func (r *run) stepResult(k int, s *step) StepResult {
 	if dur > 0 {
 		ws.DeliveriesPerS = float64(ws.Delivered) / dur
 	}
-	ws.FanoutLatency = latency(fan, fanSum)
+	ws.FanoutLatency = results.LatencyOf(fan, &fanSum)
 
 	s.mu.Lock()
 	for _, n := range s.connectKinds {
@@ -127,7 +127,7 @@ func (r *run) stepResult(k int, s *step) StepResult {
 		ws.Disconnects += n
 	}
 	ws.DisconnectsByKind = nonEmpty(s.disconnectKind)
-	ws.ConnectLatency = latency(s.connectHist, s.connectSum)
+	ws.ConnectLatency = results.LatencyOf(s.connectHist, &s.connectSum)
 	ws.Timeline = s.timeline
 	if s.timelineCut {
 		warnings = append(warnings, fmt.Sprintf("timeline cut at %d points", maxPoints))
@@ -150,22 +150,4 @@ func nonEmpty(m map[string]uint64) map[string]uint64 {
 		return nil
 	}
 	return maps.Clone(m)
-}
-
-// latency summarises h (percentiles) and s (exact min, mean, max) in ms.
-func latency(h *hdrhistogram.Histogram, s summary) results.Latency {
-	if h.TotalCount() == 0 || s.n == 0 {
-		return results.Latency{}
-	}
-	ms := func(us int64) float64 { return float64(us) / 1000 }
-	return results.Latency{
-		Min:   ms(s.min),
-		Mean:  float64(s.sum) / float64(s.n) / 1000,
-		P50:   ms(h.ValueAtQuantile(50)),
-		P90:   ms(h.ValueAtQuantile(90)),
-		P99:   ms(h.ValueAtQuantile(99)),
-		P999:  ms(h.ValueAtQuantile(99.9)),
-		P9999: ms(h.ValueAtQuantile(99.99)),
-		Max:   ms(s.max),
-	}
 }

@@ -36,7 +36,7 @@ type step struct {
 	connectKinds   map[string]uint64
 	disconnectKind map[string]uint64
 	connectHist    *hdrhistogram.Histogram
-	connectSum     summary
+	connectSum     results.Exact
 	timeline       []results.WebSocketPoint
 	timelineCut    bool
 

@@ -23,6 +23,9 @@ type Run struct {
 	ScenarioFile string `json:"scenario_file,omitempty"`
 	// ScenarioYAML is the scenario text exactly as run, for reproduction.
 	ScenarioYAML string `json:"scenario_yaml,omitempty"`
+	// Quick is true for a --quick smoke run: steps were shortened, the
+	// numbers are not for decisions.
+	Quick bool `json:"quick,omitempty"`
 	// Model is "open" (constant arrival rate) or "closed" (fixed concurrency).
 	Model string `json:"model"`
 	// SLO is the service-level objective steps were judged against, if any.

@@ -202,6 +202,9 @@ func checkPath(p string) string {
 		return fmt.Sprintf("must be a path like /work, not a URL (got %q); the target gives the host", p)
 	case !strings.HasPrefix(p, "/"):
 		return fmt.Sprintf("must start with \"/\", got %q", p)
+	case strings.HasPrefix(p, "//"):
+		// "//host/x" is a scheme-relative URL: it would name another host.
+		return fmt.Sprintf("must not start with \"//\" (that names a host, not a path), got %q", p)
 	case strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return fmt.Sprintf("must not contain spaces or control characters (escape them as %%20), got %q", p)
 	}

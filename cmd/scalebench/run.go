@@ -172,6 +172,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		ScenarioFile:  sc.Source,
 		ScenarioYAML:  string(sc.Raw),
 		Model:         sc.Model(),
+		Quick:         a.quick,
 		StartedAt:     start,
 		Environment:   runner.Environment(drv.Name(), fullVersion(), sc.Source),
 		Targets:       []results.Target{},

@@ -115,6 +115,7 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 		workers:     r.workers,
 		peakWorkers: rec.little.peak,
 		lagP99Ms:    st.ScheduleLag.P99,
+		latP99Ms:    st.Latency.P99,
 		genCores:    st.Generator.CPUCores,
 		cpus:        st.Generator.CPUsAvailable,
 		little:      st.LittlesLaw,

@@ -18,6 +18,10 @@ const (
 	saturatedRatio = 0.90
 	// lagLimitMs: a schedule lag p99 above this is "large".
 	lagLimitMs = 10.0
+	// lagShareLimit: a large lag with free workers makes a step invalid when
+	// it is more than this share of the latency p99 — the tail then
+	// measures the generator's lateness rather than the target.
+	lagShareLimit = 0.25
 	// littleTolerance and littleSlack: Little's law holds when measured and
 	// predicted concurrency agree within 20% or differ by less than one.
 	littleTolerance = 0.20
@@ -39,6 +43,7 @@ type facts struct {
 	peakWorkers uint64  // most requests seen in flight at once
 	atCapShare  float64 // share of in-flight samples with every worker busy
 	lagP99Ms    float64
+	latP99Ms    float64 // latency p99 from intended send time
 	genCores    float64
 	cpus        int
 	little      *results.LittlesLaw
@@ -91,6 +96,10 @@ func judge(f facts) (valid bool, warnings []string) {
 		warnings = append(warnings, fmt.Sprintf("target saturated: all %d workers were waiting on responses (%.0f%% of samples), "+
 			"schedule lag p99 %.1f ms; latency from intended send time includes the wait",
 			f.workers, 100*f.atCapShare, f.lagP99Ms))
+	case f.open && f.lagP99Ms > lagLimitMs && f.lagP99Ms > lagShareLimit*f.latP99Ms:
+		invalid("generator sent late: schedule lag p99 %.1f ms with workers free is %.0f%% of the latency p99 (%.1f ms), "+
+			"so the tail measures the generator, not the target (CPU contention on the generator's CPU?)",
+			f.lagP99Ms, 100*f.lagP99Ms/max(f.latP99Ms, 0.001), f.latP99Ms)
 	case f.open && f.lagP99Ms > lagLimitMs:
 		warnings = append(warnings, fmt.Sprintf(
 			"schedule lag p99 %.1f ms although workers were free: the generator sent late (CPU contention?)", f.lagP99Ms))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
+	"github.com/scalebench/scalebench/targets/redis"
 )
 
 var _ targets.Driver = (*Driver)(nil)
@@ -120,6 +121,14 @@ func (d *Driver) Environment(env *results.Environment) {
 			if v := nginxVersion(bin); v != "" {
 				d.noteComponent("nginx", v)
 			}
+		}
+	}
+	d.mu.Lock()
+	_, known = d.components["redis"]
+	d.mu.Unlock()
+	if !known {
+		if v := redis.InstalledVersion(); v != "" {
+			d.noteComponent("redis", v)
 		}
 	}
 	d.mu.Lock()

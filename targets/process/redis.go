@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/scalebench/scalebench/targets"
 	"github.com/scalebench/scalebench/targets/redis"
@@ -132,9 +131,7 @@ func (dep *Deployment) RedisAddr() string {
 // instances keep answering, with errors, and the runner records them.
 func (dep *Deployment) RedisErr() error {
 	if r := dep.Redis(); r != nil {
-		if err := r.Err(); err != nil {
-			return fmt.Errorf("redis-server (pid %s) exited unexpectedly: %w", strconv.Itoa(r.PID()), err)
-		}
+		return r.Err() // already says "redis-server (pid N) exited unexpectedly: …"
 	}
 	return nil
 }

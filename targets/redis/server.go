@@ -275,6 +275,28 @@ func (s *Server) Port() int { return s.port }
 // PID is the server's process id (also its process group id).
 func (s *Server) PID() int { return s.cmd.Process.Pid }
 
+// InstalledVersion is the version of the redis-server on PATH, from
+// `redis-server --version` ("Redis server v=7.0.15 …"), or "" when there is
+// none.
+func InstalledVersion() string {
+	bin, err := Find()
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if v, ok := strings.CutPrefix(f, "v="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
 // Version is the server's redis_version, e.g. "7.0.15".
 func (s *Server) Version() string { return s.version }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,8 +90,10 @@ type footprint struct {
 	open                  int // connections open when measured
 }
 
+// measure collects garbage and returns freed memory to the OS first, so
+// RSS counts what is in use (also after an earlier run in this process).
 func measure() footprint {
-	runtime.GC()
+	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return footprint{heap: ms.HeapInuse, stack: ms.StackInuse, sys: ms.Sys, rss: rss(), goroutines: runtime.NumGoroutine()}
@@ -111,17 +114,59 @@ func rss() uint64 {
 	return 0
 }
 
-// holdConnections opens n connections to a server in another process,
-// holds them for a few seconds with a little traffic, and returns the
-// generator's footprint before and while holding them.
-func holdConnections(tb testing.TB, n int) (before, held footprint, res *Result) {
+// listenDrops is the kernel's count of connections dropped at a full
+// listen queue (TcpExt ListenOverflows + ListenDrops from /proc/net/netstat;
+// 0 where there is none). A dropped SYN costs its client a 1 s retry.
+func listenDrops() uint64 {
+	b, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return 0
+	}
+	lines := strings.Split(string(b), "\n")
+	var n uint64
+	for i := 0; i+1 < len(lines); i += 2 {
+		names, vals := strings.Fields(lines[i]), strings.Fields(lines[i+1])
+		if len(names) == 0 || names[0] != "TcpExt:" || len(vals) != len(names) {
+			continue
+		}
+		for j, name := range names {
+			if name == "ListenOverflows" || name == "ListenDrops" {
+				v, _ := strconv.ParseUint(vals[j], 10, 64)
+				n += v
+			}
+		}
+	}
+	return n
+}
+
+// holdPlan is how a memory test opens and holds its connections.
+type holdPlan struct {
+	conns int
+	// rate is new connections per second: the local server must accept
+	// them without its listen queue overflowing (see TestHolds5000Connections).
+	rate float64
+	hold time.Duration
+}
+
+// The plan of TestHolds5000Connections and BenchmarkConnectionMemory: 5,000
+// connections opened as a linear ramp at 1,000/s (5 s), then held for 3 s.
+var plan5000 = holdPlan{conns: 5000, rate: 1000, hold: 3 * time.Second}
+
+// holdConnections opens p.conns connections to a server in another
+// process, holds them with a little traffic, and returns the generator's
+// footprint before and while holding all of them (held.open is how many
+// were open when it was measured).
+func holdConnections(tb testing.TB, p holdPlan) (before, held footprint, res *Result) {
 	url := startServerProcess(tb)
 	all := make(chan int, 16)
-	g, err := New(Config{URL: url, Rooms: n / 50, Connections: n, ConnectRate: 2500, ConnectTimeout: 15 * time.Second,
-		Hold: 5 * time.Second, MessageRate: 0.2, MessageSize: 64, Grace: 5 * time.Second,
+	ramp := time.Duration(float64(p.conns) / p.rate * float64(time.Second))
+	g, err := New(Config{URL: url, Rooms: p.conns / 10, Connections: p.conns, ConnectRate: p.rate,
+		ConnectTimeout: 10 * time.Second, Hold: p.hold, MessageSize: 64, Grace: 2 * time.Second,
+		// A little traffic once every connection is open: 10 members per
+		// room, one message per client every 5 s (about 9,000 deliveries/s
+		// at 5,000 connections), so buffers are in use when measured.
+		MessageRate: 0.2, SendDelay: ramp,
 		Observe: func(l Live) {
-			// On a loaded machine the last dials can take seconds (SYN
-			// retries): measure at the highest count seen, per connection.
 			select {
 			case all <- l.ConnectionsOpen:
 			default:
@@ -139,7 +184,7 @@ func holdConnections(tb testing.TB, n int) (before, held footprint, res *Result)
 		for {
 			select {
 			case open := <-all:
-				if open > best.open && open >= n/2 {
+				if open > best.open && open >= p.conns/2 {
 					best = measure()
 					best.open = open
 				}
@@ -148,7 +193,7 @@ func holdConnections(tb testing.TB, n int) (before, held footprint, res *Result)
 			}
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), ramp+p.hold+30*time.Second)
 	defer cancel()
 	res, err = g.Run(ctx)
 	close(done)
@@ -159,33 +204,49 @@ func holdConnections(tb testing.TB, n int) (before, held footprint, res *Result)
 	return before, held, res
 }
 
+// maxBytesPerConn bounds the generator's memory per held connection, both
+// heap + goroutine stacks and RSS (measured about 24 KiB and 31 KiB).
+const maxBytesPerConn = 64 << 10
+
+// TestHolds5000Connections is issue 5's done-when: the generator holds
+// 5,000 connections open at the same time on a 2-core machine, within
+// maxBytesPerConn each. The connect rate (1,000/s) stays below what the
+// local server accepts, so no SYN waits in a full listen queue (Go listens
+// with net.core.somaxconn; at 2,500/s beside 50-member rooms the connect
+// p99 was 1.8–6 s, i.e. SYN retries, and the last dials sometimes landed
+// after the first connections were closed).
 func TestHolds5000Connections(t *testing.T) {
 	if testing.Short() {
-		t.Skip("opens 5,000 connections (about 9 s)")
+		t.Skip("opens 5,000 connections (about 11 s)")
 	}
-	const n = 5000
-	before, held, res := holdConnections(t, n)
+	p := plan5000
+	drops := listenDrops()
+	before, held, res := holdConnections(t, p)
+	drops = listenDrops() - drops
 	w := res.Steps[0].WebSocket
-	if w.ConnectAttempts != n || w.ConnectFailures != 0 || w.Disconnects != 0 {
-		t.Errorf("attempts %d, connect failures %d %v, disconnects %d; want %d 0 0", w.ConnectAttempts, w.ConnectFailures, w.ConnectFailuresByKind, w.Disconnects, n)
+	if w.ConnectAttempts != uint64(p.conns) || w.ConnectFailures != 0 || w.Disconnects != 0 {
+		t.Errorf("attempts %d, connect failures %d %v, disconnects %d; want %d, 0, 0", w.ConnectAttempts, w.ConnectFailures, w.ConnectFailuresByKind, w.Disconnects, p.conns)
 	}
-	if w.ConnectionsOpenMax < n {
-		t.Logf("only %d of %d open at once: dials were slower than the hold (machine loaded?)", w.ConnectionsOpenMax, n)
+	if w.ConnectionsOpenMax < p.conns || held.open < p.conns {
+		t.Errorf("%d connections open at most (%d when measured), want %d", w.ConnectionsOpenMax, held.open, p.conns)
 	}
 	checkAccounting(t, res)
 	per := func(a, b uint64) float64 { return (float64(b) - float64(a)) / float64(max(held.open, 1)) }
-	t.Logf("open max %d; at %d connections: heap %.0f B/conn, stacks %.0f B/conn, heap+stacks %.0f B/conn, RSS %.0f B/conn (RSS %d MiB held), goroutines %d → %d; connect p99 %.1f ms, fanout p99 %.1f ms, %d deliveries",
-		w.ConnectionsOpenMax, held.open, per(before.heap, held.heap), per(before.stack, held.stack),
-		per(before.heap+before.stack, held.heap+held.stack), per(before.rss, held.rss), held.rss>>20,
-		before.goroutines, held.goroutines, w.ConnectLatency.P99, w.FanoutLatency.P99, w.Delivered)
+	heapStack, rssPer := per(before.heap+before.stack, held.heap+held.stack), per(before.rss, held.rss)
+	t.Logf("%d open at once (%d at %.0f/s, held %s); per connection: heap %.0f B, stacks %.0f B, heap+stacks %.0f B, RSS %.0f B (RSS %d MiB held, Sys %d MiB); goroutines %d → %d; connect p50 %.1f ms p99 %.1f ms max %.1f ms; listen-queue drops %d; fan-out p99 %.1f ms, %d deliveries",
+		w.ConnectionsOpenMax, p.conns, p.rate, p.hold, per(before.heap, held.heap), per(before.stack, held.stack),
+		heapStack, rssPer, held.rss>>20, held.sys>>20, before.goroutines, held.goroutines,
+		w.ConnectLatency.P50, w.ConnectLatency.P99, w.ConnectLatency.Max, drops, w.FanoutLatency.P99, w.Delivered)
+	if heapStack >= maxBytesPerConn || rssPer >= maxBytesPerConn {
+		t.Errorf("per connection: heap+stacks %.0f B, RSS %.0f B; want both < %d B", heapStack, rssPer, maxBytesPerConn)
+	}
 }
 
 // BenchmarkConnectionMemory reports the generator's bytes per held
 // connection (heap + goroutine stacks, and RSS) at 5,000 connections.
 func BenchmarkConnectionMemory(b *testing.B) {
-	const n = 5000
 	for range b.N {
-		before, held, _ := holdConnections(b, n)
+		before, held, _ := holdConnections(b, plan5000)
 		open := float64(max(held.open, 1))
 		b.ReportMetric((float64(held.heap+held.stack)-float64(before.heap+before.stack))/open, "heap+stack-B/conn")
 		b.ReportMetric((float64(held.rss)-float64(before.rss))/open, "rss-B/conn")

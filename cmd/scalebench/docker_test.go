@@ -109,23 +109,50 @@ func TestQuickstartDockerLeavesNothing(t *testing.T) {
 			t.Errorf("target %s: status %q (%s), want ok", tr.Name, tr.Status, tr.Error)
 		}
 	}
+	checkNothingLeft(t, run.ID)
+}
+
+// checkNothingLeft fails when a container or network of the run is still
+// in the engine (other runs may share it, so the check is by run id).
+func checkNothingLeft(t *testing.T, runID string) {
+	t.Helper()
 	pool, err := docker.Connect(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	label := docker.LabelRun + "=" + run.ID
+	label := docker.LabelRun + "=" + runID
 	cs, err := pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {label}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cs {
-		t.Errorf("container %v (%s) of run %s left behind", c.Names, c.State, run.ID)
+		t.Errorf("container %v (%s) of run %s left behind", c.Names, c.State, runID)
 	}
 	ns, err := pool.Client.FilteredListNetworks(dc.NetworkFilterOpts{"label": {label: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range ns {
-		t.Errorf("network %s of run %s left behind", n.Name, run.ID)
+		t.Errorf("network %s of run %s left behind", n.Name, runID)
 	}
+}
+
+// TestRunInterruptDocker: Ctrl-C while containers serve load removes every
+// container and network of the run and keeps what was measured.
+func TestRunInterruptDocker(t *testing.T) {
+	args := dockerArgs(t)
+	out := t.TempDir()
+	runID := interruptRun(t, out, 15*time.Second, func() bool {
+		run, err := results.Read(out)
+		if err != nil {
+			return false
+		}
+		pool, err := docker.Connect(context.Background(), "")
+		if err != nil {
+			return false
+		}
+		cs, err := pool.Client.ListContainers(dc.ListContainersOptions{Filters: map[string][]string{"label": {docker.LabelRun + "=" + run.ID}}})
+		return err == nil && len(cs) > 0
+	}, args...)
+	checkNothingLeft(t, runID)
 }

@@ -50,37 +50,45 @@ func TestRunEndToEnd(t *testing.T) {
 // "interrupted", and no process the run started is left.
 func TestRunInterrupt(t *testing.T) {
 	out := t.TempDir()
+	interruptRun(t, out, 5*time.Second, func() bool { return len(children()) > 0 })
+	if left := children(); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
+	}
+}
+
+// interruptRun runs testdata/slow.yaml into out, sends SIGINT once started
+// reports load is flowing, and checks the exit (code 1 within limit) and
+// the results (first target interrupted, second skipped). It returns the
+// run id.
+func interruptRun(t *testing.T, out string, limit time.Duration, started func() bool, args ...string) string {
+	t.Helper()
 	done := make(chan int, 1)
 	go func() {
-		code, _, _ := runCLI(t, "run", "testdata/slow.yaml", "--out", out, "--no-progress")
+		code, _, _ := runCLI(t, append([]string{"run", "testdata/slow.yaml", "--out", out, "--no-progress"}, args...)...)
 		done <- code
 	}()
-	// Wait until load is flowing at the first target, then interrupt.
-	deadline := time.Now().Add(30 * time.Second)
-	for len(children()) == 0 {
+	deadline := time.Now().Add(60 * time.Second)
+	for !started() {
 		if time.Now().After(deadline) {
-			t.Fatal("no target process started within 30 s")
+			t.Fatal("the first target did not start within 60 s")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	started := time.Now()
+	sent := time.Now()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case code := <-done:
-		if took := time.Since(started); took > 5*time.Second {
-			t.Errorf("exit took %v after SIGINT, want ≤ 5 s", took)
+		if took := time.Since(sent); took > limit {
+			t.Errorf("exit took %v after SIGINT, want ≤ %v", took, limit)
 		}
 		if code != exitRuntime {
 			t.Errorf("exit code %d, want %d", code, exitRuntime)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return within 10 s of SIGINT")
-	}
-	if left := children(); len(left) > 0 {
-		t.Errorf("processes left behind: %v", left)
+	case <-time.After(limit + 30*time.Second):
+		t.Fatalf("run did not return within %v of SIGINT", limit+30*time.Second)
 	}
 	run, err := results.Read(out)
 	if err != nil {
@@ -92,6 +100,7 @@ func TestRunInterrupt(t *testing.T) {
 	if len(run.Targets) != 2 || run.Targets[0].Status != results.StatusInterrupted || run.Targets[1].Status != results.StatusSkipped {
 		t.Errorf("targets = %+v, want first interrupted and second skipped", run.Targets)
 	}
+	return run.ID
 }
 
 // children lists the pids of live processes whose parent is this test process.

@@ -104,6 +104,13 @@ type Live struct {
 	Errors   uint64
 	Rate     float64 // achieved over the last second
 	P99Ms    float64 // over the last second, from intended send time
+	// Step is the index, within the phase, of the step running now (a ramp
+	// or a WebSocket run has several).
+	Step int
+	// Connections is the number of WebSocket connections open now (0 for
+	// HTTP). For WebSocket load, Requests counts messages sent, Errors
+	// disconnects, and Rate is messages sent per second.
+	Connections int
 }
 
 // Generator sends HTTP load at one target. Run may be called many times

@@ -191,17 +191,17 @@ func drive(ctx context.Context, w workload, dep targets.Deployment, phases []loa
 			measured += len(steps)
 		}
 		if derr := dep.Err(); derr != nil {
-			tr.Status, tr.Error = results.StatusFailed, fmt.Sprintf("target died during %s: %v", phaseName(ph), derr)
+			tr.Status, tr.Error = results.StatusFailed, fmt.Sprintf("target died during %s: %v", phaseName(ph, steps), derr)
 			markLast(tr, "target died during this step: "+derr.Error())
 			return
 		}
 		if ctx.Err() != nil {
-			tr.Status, tr.Error = results.StatusInterrupted, "interrupted during "+phaseName(ph)
+			tr.Status, tr.Error = results.StatusInterrupted, "interrupted during "+phaseName(ph, steps)
 			markLast(tr, "interrupted: the step was cut short")
 			return
 		}
 		if err != nil {
-			tr.Status, tr.Error = results.StatusFailed, fmt.Sprintf("%s: %v", phaseName(ph), err)
+			tr.Status, tr.Error = results.StatusFailed, fmt.Sprintf("%s: %v", phaseName(ph, steps), err)
 			return
 		}
 	}
@@ -229,10 +229,21 @@ func markLast(tr *results.Target, warning string) {
 	}
 }
 
-func phaseName(ph load.Phase) string {
+// phaseName names ph in errors. A WebSocket run is one phase for every
+// connection step, so it is named by the steps it produced.
+func phaseName(ph load.Phase, steps []results.Step) string {
+	if n := len(steps); n > 0 && steps[0].WebSocket != nil {
+		first, last := steps[0], steps[n-1]
+		if n == 1 {
+			return fmt.Sprintf("step %d (%d connections)", first.Index+1, first.WebSocket.ConnectionsTarget)
+		}
+		return fmt.Sprintf("steps %d–%d (%d→%d connections)", first.Index+1, last.Index+1, first.WebSocket.ConnectionsTarget, last.WebSocket.ConnectionsTarget)
+	}
 	switch {
 	case ph.Discard:
 		return "warm-up"
+	case ph.Model == load.ModelOpen && ph.Rate == 0:
+		return "the WebSocket run" // the only open phase without a rate
 	case ph.Model == "closed":
 		return fmt.Sprintf("step %d (concurrency %d)", ph.Index+1, ph.Concurrency)
 	case ph.RampTo > 0:

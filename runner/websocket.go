@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,11 +156,20 @@ type usageSample struct {
 func (w *wsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, error) {
 	cfg := w.cfg
 	start := time.Now()
+	var lastSent uint64
+	lastAt := start
 	cfg.Observe = func(l wsload.Live) {
-		if w.live != nil {
-			w.live(load.Live{Elapsed: time.Since(start), Duration: w.planned, Requests: l.MessagesSent,
-				Errors: l.Disconnects, Rate: 0})
+		if w.live == nil {
+			return
 		}
+		now := time.Now()
+		var rate float64
+		if dt := now.Sub(lastAt).Seconds(); dt > 0 {
+			rate = float64(l.MessagesSent-lastSent) / dt
+		}
+		lastSent, lastAt = l.MessagesSent, now
+		w.live(load.Live{Elapsed: now.Sub(start), Duration: w.planned, Requests: l.MessagesSent,
+			Errors: l.Disconnects, Rate: rate, Step: l.Step, Connections: l.ConnectionsOpen})
 	}
 	gen, err := wsload.New(cfg)
 	if err != nil {
@@ -190,6 +200,7 @@ func (w *wsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, er
 		st.Unsent = st.WebSocket.MessagesUnsent
 		w.fillUsage(&st, samples)
 		wsExtra(&st)
+		wsLost(&st)
 		out = append(out, st)
 	}
 	return out, nil
@@ -313,5 +324,39 @@ func wsExtra(st *results.Step) {
 	st.Extra["ws_duplicates"] = float64(w.Duplicates)
 	st.Extra["ws_fanout_p99_ms"] = w.FanoutLatency.P99
 	st.Extra["ws_disconnects"] = float64(w.Disconnects)
+	st.Extra["ws_reconnects"] = float64(w.Reconnects)
 	st.Extra["ws_reconnect_failures"] = float64(w.ReconnectFailures)
+}
+
+// wsLost adds a warning saying what happened to the connections the
+// target dropped during the step: how many were lost, and how many clients
+// reconnected (through a balancer, to a surviving replica) or failed to.
+func wsLost(st *results.Step) {
+	w := st.WebSocket
+	if w.Disconnects == 0 {
+		return
+	}
+	msg := fmt.Sprintf("%d of %d connections lost (%s)", w.Disconnects, w.ConnectionsTarget, kinds(w.DisconnectsByKind))
+	switch {
+	case w.ReconnectAttempts == 0:
+		msg += "; no reconnects (reconnect is off, or the run ended first)"
+	default:
+		msg += fmt.Sprintf("; %d reconnect attempts: %d reconnected, %d failed", w.ReconnectAttempts, w.Reconnects, w.ReconnectFailures)
+	}
+	msg += fmt.Sprintf("; %d open at the end of the step", w.ConnectionsOpenEnd)
+	st.Warnings = append(st.Warnings, msg)
+}
+
+// kinds formats counts by kind as "a 3, b 1", sorted by kind.
+func kinds(m map[string]uint64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -13,14 +13,20 @@ import (
 
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/scenarios"
 )
 
 // observer shows progress: a live bar on a terminal, plain lines otherwise.
 type observer struct {
-	w      io.Writer
-	bar    bool
-	steps  int
+	w     io.Writer
+	bar   bool
+	steps int
+	// levels are the connection counts of a WebSocket scenario's steps
+	// (nil for HTTP); the whole section is one phase, so the step shown
+	// follows load.Live.Step.
+	levels []int
+	wsStep int
 	mu     sync.Mutex
 	cur    *progressbar.ProgressBar
 	label  string
@@ -29,6 +35,12 @@ type observer struct {
 
 func newObserver(w io.Writer, sc *scenarios.Scenario, noProgress bool) *observer {
 	o := &observer{w: w, steps: stepCount(sc)}
+	if sc.IsWebSocket() {
+		for _, l := range runner.WSConfig(sc, false).Levels {
+			o.levels = append(o.levels, l.Connections)
+		}
+		o.steps = len(o.levels)
+	}
 	if f, ok := w.(*os.File); ok && !noProgress && term.IsTerminal(int(f.Fd())) {
 		o.bar = true
 	}
@@ -62,6 +74,9 @@ func (o *observer) PhaseStarted(target string, ph load.Phase, measured int) {
 	switch {
 	case ph.Discard:
 		o.label = "warm-up"
+	case o.levels != nil:
+		o.wsStep = 0
+		o.label = o.wsLabel(0)
 	case ph.Model == "closed":
 		o.label = fmt.Sprintf("step %d/%d  %d clients", measured+1, o.steps, ph.Concurrency)
 	case ph.RampTo > 0:
@@ -87,10 +102,38 @@ func (o *observer) PhaseStarted(target string, ph load.Phase, measured int) {
 func (o *observer) Live(target string, l load.Live) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.levels != nil {
+		o.liveWS(target, l)
+		return
+	}
 	if o.cur == nil {
 		return
 	}
 	o.cur.Describe(fmt.Sprintf("%-10s %s  now %6.0f req/s  p99 %7.1f ms  errors %d", target, o.label, l.Rate, l.P99Ms, l.Errors))
+	_ = o.cur.Set64(min(l.Elapsed.Milliseconds(), l.Duration.Milliseconds()))
+}
+
+// wsLabel names WebSocket step k: "step 2/3  1000 connections".
+func (o *observer) wsLabel(k int) string {
+	k = min(max(k, 0), len(o.levels)-1)
+	return fmt.Sprintf("step %d/%d  %d connections", k+1, len(o.levels), o.levels[k])
+}
+
+// liveWS shows a WebSocket snapshot: open connections, messages sent per
+// second and disconnects; a plain-text observer prints a line when the
+// run moves on to the next connection step.
+func (o *observer) liveWS(target string, l load.Live) {
+	if l.Step != o.wsStep {
+		o.wsStep = l.Step
+		o.label = o.wsLabel(l.Step)
+		if !o.bar {
+			fmt.Fprintf(o.w, "      %s: %s\n", target, o.label)
+		}
+	}
+	if o.cur == nil {
+		return
+	}
+	o.cur.Describe(fmt.Sprintf("%-10s %s  open %d  now %6.0f msg/s  disconnects %d", target, o.label, l.Connections, l.Rate, l.Errors))
 	_ = o.cur.Set64(min(l.Elapsed.Milliseconds(), l.Duration.Milliseconds()))
 }
 

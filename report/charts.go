@@ -145,6 +145,13 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		{"instances.png", "Requests per instance", "Share of each target's responses served by each instance over the whole run; the dashed line on each bar group is an even share. Uneven bars expose imbalance in a cluster or balancer.",
 			func() *plot.Plot { return instances(measured) }},
 	}
+	if hasQueue(runs) {
+		specs = append(specs,
+			spec{"queue-depth-over-time.png", "Queue depth over time", "Jobs accepted and not yet completed, sampled about once a second from Redis; grey lines mark step boundaries. A depth that keeps growing within a step means the workers cannot keep up with the accepted rate.",
+				func() *plot.Plot { return queueDepth(measured) }},
+			spec{"job-latency-vs-load.png", "Job end-to-end latency vs offered load", "Queue targets: job end-to-end latency (accepted → done) p99 solid and p50 dotted, against the API's own p99 dashed, log scale. The API stays fast while the cost moves into the queue.",
+				func() *plot.Plot { return jobLatencyVsLoad(measured, unit) }})
+	}
 	for i, s := range measured {
 		s := s
 		specs = append(specs, spec{
@@ -159,7 +166,7 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		p := sp.build()
 		png, err := renderPNG(p)
 		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w", sp.file, err)
+			return nil, fmt.Errorf("chart %s: %w (check results.json for implausible values)", sp.file, err)
 		}
 		out = append(out, Chart{File: "charts/" + sp.file, Title: sp.title, Caption: sp.caption, PNG: png})
 	}
@@ -282,6 +289,9 @@ func latencyVsLoad(ss []series, runs []*results.Run, unit string) *plot.Plot {
 		var p50, p99, p999 plotter.XYs
 		for _, st := range s.Target.Steps {
 			x := stepLoad(&st)
+			if !plottable(x) || !plottable(st.Latency.P50) || !plottable(st.Latency.P99) || !plottable(st.Latency.P999) {
+				continue
+			}
 			p50 = append(p50, plotter.XY{X: x, Y: positive(st.Latency.P50)})
 			p99 = append(p99, plotter.XY{X: x, Y: positive(st.Latency.P99)})
 			p999 = append(p999, plotter.XY{X: x, Y: positive(st.Latency.P999)})
@@ -305,7 +315,7 @@ func latencyVsLoad(ss []series, runs []*results.Run, unit string) *plot.Plot {
 		}
 	}
 	for _, r := range runs[:1] {
-		if r.SLO != nil && r.SLO.P99Ms > 0 {
+		if r.SLO != nil && r.SLO.P99Ms > 0 && plottable(r.SLO.P99Ms) {
 			slo := plotter.NewFunction(func(float64) float64 { return r.SLO.P99Ms })
 			slo.Color = color.RGBA{0xc0, 0x20, 0x20, 0xff}
 			slo.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
@@ -324,6 +334,9 @@ func throughputVsLoad(ss []series, unit string) *plot.Plot {
 		var xys plotter.XYs
 		for _, st := range s.Target.Steps {
 			x := stepLoad(&st)
+			if !plottable(x) || !plottable(st.Throughput) {
+				continue
+			}
 			maxX = max(maxX, x)
 			xys = append(xys, plotter.XY{X: x, Y: st.Throughput})
 		}
@@ -368,9 +381,12 @@ func overTime(ss []series, title, ylabel string, log bool, value func(results.Po
 			if i == 0 {
 				bounds = append(bounds, off)
 			}
+			if !plottable(off) {
+				continue
+			}
 			for _, pt := range st.Timeline {
 				v, ok := value(pt)
-				if !ok {
+				if !ok || !plottable(v) || !plottable(pt.T) {
 					continue
 				}
 				if log {
@@ -528,7 +544,7 @@ func spectrumPoints(st *results.Step) plotter.XYs {
 	}
 	l := st.Latency
 	for _, pt := range []struct{ x, v float64 }{{0, l.Min}, {math.Log10(2), l.P50}, {1, l.P90}, {2, l.P99}, {3, l.P999}, {4, l.P9999}} {
-		if pt.v > 0 {
+		if pt.v > 0 && plottable(pt.v) {
 			xys = append(xys, plotter.XY{X: pt.x, Y: pt.v})
 		}
 	}
@@ -539,4 +555,101 @@ func spectrumPoints(st *results.Step) plotter.XYs {
 func lighten(c color.RGBA, f float64) color.RGBA {
 	mix := func(v uint8) uint8 { return uint8(float64(v) + (255-float64(v))*f) }
 	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 0xff}
+}
+
+// hasQueue reports whether any step of the runs has queue figures.
+func hasQueue(runs []*results.Run) bool {
+	for _, r := range runs {
+		for _, t := range r.Targets {
+			for _, s := range t.Steps {
+				if s.Queue != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stepOffset is the step's start in seconds since the target's first step.
+func stepOffset(t *results.Target, st *results.Step) float64 {
+	first := t.Steps[0].StartedAt
+	if st.StartedAt.IsZero() || first.IsZero() {
+		return float64(st.Index) * st.DurationS
+	}
+	return st.StartedAt.Sub(first).Seconds()
+}
+
+// queueDepth plots each queue target's depth samples over time.
+func queueDepth(ss []series) *plot.Plot {
+	p := newPlot("Queue depth over time (jobs accepted, not completed)", "time since the target's first step (s)", "queue depth (jobs)")
+	var bounds []float64
+	for _, s := range ss {
+		var xys plotter.XYs
+		var b []float64
+		for i := range s.Target.Steps {
+			st := &s.Target.Steps[i]
+			off := stepOffset(s.Target, st)
+			if st.Queue == nil || !plottable(off) {
+				continue
+			}
+			b = append(b, off)
+			for _, d := range st.Queue.Depth {
+				if plottable(d.T) && plottable(float64(d.Depth)) {
+					xys = append(xys, plotter.XY{X: off + d.T, Y: float64(d.Depth)})
+				}
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		if bounds == nil {
+			bounds = b
+		}
+		l := lineOf(xys, s, 2, nil)
+		p.Add(l)
+		if sc, err := plotter.NewScatter(xys); err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: s.Color, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+		}
+		p.Legend.Add(s.Label, l)
+	}
+	for _, b := range bounds {
+		if b > 0 {
+			p.Add(vline{x: b})
+		}
+	}
+	p.X.Min, p.Y.Min = 0, 0
+	return p
+}
+
+// jobLatencyVsLoad plots job end-to-end latency against load for queue
+// targets, beside the API latency.
+func jobLatencyVsLoad(ss []series, unit string) *plot.Plot {
+	p := newPlot("Job end-to-end latency vs offered load (p50 dotted, p99 solid; API p99 dashed)", unit, "latency (ms, log scale)")
+	logY(p)
+	for _, s := range ss {
+		var e50, e99, api plotter.XYs
+		for _, st := range s.Target.Steps {
+			x := stepLoad(&st)
+			if st.Queue == nil || !plottable(x) || !plottable(st.Queue.E2E.P50) || !plottable(st.Queue.E2E.P99) || !plottable(st.Latency.P99) {
+				continue
+			}
+			e50 = append(e50, plotter.XY{X: x, Y: positive(st.Queue.E2E.P50)})
+			e99 = append(e99, plotter.XY{X: x, Y: positive(st.Queue.E2E.P99)})
+			api = append(api, plotter.XY{X: x, Y: positive(st.Latency.P99)})
+		}
+		if len(e99) == 0 {
+			continue
+		}
+		main, apiLine := lineOf(e99, s, 2.5, nil), lineOf(api, s, 1.5, []vg.Length{vg.Points(6), vg.Points(4)})
+		p.Add(lineOf(e50, s, 1.2, []vg.Length{vg.Points(1.5), vg.Points(3)}), main, apiLine)
+		if sc, err := plotter.NewScatter(e99); err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+		}
+		p.Legend.Add(s.Label+" job e2e", main)
+		p.Legend.Add(s.Label+" API p99", apiLine)
+	}
+	return p
 }

@@ -11,8 +11,10 @@ import (
 // it: "420 µs", "4.1 ms", "812 ms", "2.35 s".
 func Millis(ms float64) string {
 	switch {
-	case ms <= 0:
+	case ms == 0:
 		return "0 ms"
+	case ms < 0:
+		return sig(ms) + " ms" // only from a damaged file; shown as it is
 	case ms < 1:
 		return sig(ms*1000) + " µs"
 	case ms < 1000:
@@ -27,6 +29,9 @@ func Millis(ms float64) string {
 func sig(x float64) string {
 	if x == 0 {
 		return "0"
+	}
+	if math.IsInf(x, 0) || math.IsNaN(x) || math.Abs(x) >= 1e15 {
+		return strconv.FormatFloat(x, 'g', 3, 64)
 	}
 	d := 2 - int(math.Floor(math.Log10(math.Abs(x))))
 	if d < 0 {
@@ -47,6 +52,9 @@ func Rate(r float64) string {
 // Number formats a count or rate with thousands separators and at most
 // one decimal: "12,345", "999.8".
 func Number(x float64) string {
+	if math.IsInf(x, 0) || math.IsNaN(x) || math.Abs(x) >= 1e15 {
+		return strconv.FormatFloat(x, 'g', 3, 64)
+	}
 	neg := x < 0
 	x = math.Abs(x)
 	s := strconv.FormatFloat(x, 'f', 1, 64)

@@ -18,6 +18,8 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	// css marks a colour built here ("#rrggbb") as safe in a style.
 	"css": func(s string) template.CSS { return template.CSS(s) },
 	"add": func(a, b int) int { return a + b },
+	// quickBanner is the warning shown on a --quick run.
+	"quickBanner": func() string { return quickBanner },
 }).Parse(pageTemplate))
 
 func dataURI(png []byte) string {

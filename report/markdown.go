@@ -22,12 +22,18 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 			title += " (" + md(labels[i]) + ")"
 		}
 		fmt.Fprintf(bw, "## %s\n\n", title)
+		if r.Quick {
+			fmt.Fprintf(bw, "> ⚠️ **%s**\n\n", md(quickBanner))
+		}
 		if r.Description != "" {
 			fmt.Fprintf(bw, "%s\n\n", md(r.Description))
 		}
 		fmt.Fprintf(bw, "Run `%s` · %s · %s model · driver %s · SLO: %s\n\n",
 			code(r.ID), md(r.Status), md(r.Model), md(r.Environment.Driver), orNone(md(v.SLO)))
 		fmt.Fprintf(bw, "**%s**\n\n", md(headline(v)))
+		for _, a := range v.Alerts {
+			fmt.Fprintf(bw, "> ❌ **%s**\n\n", md(a))
+		}
 		fmt.Fprintln(bw, "| load | best | how much better |")
 		fmt.Fprintln(bw, "|---:|---|---|")
 		for _, lv := range v.Levels {
@@ -37,8 +43,15 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 		fmt.Fprintln(bw, "| target | SLO | capacity | broke at | invalid steps |")
 		fmt.Fprintln(bw, "|---|---|---:|---|---:|")
 		for _, t := range v.Targets {
-			if t.Status == results.StatusFailed {
+			switch t.Status {
+			case results.StatusFailed:
 				fmt.Fprintf(bw, "| %s | ❌ FAILED | | %s | |\n", md(t.Name), md(t.Error))
+				continue
+			case results.StatusSkipped:
+				fmt.Fprintf(bw, "| %s | skipped | | %s | |\n", md(t.Name), md(orText(t.Error, "not run")))
+				continue
+			case results.StatusInterrupted:
+				fmt.Fprintf(bw, "| %s | ❌ INTERRUPTED | %s | %s | %d |\n", md(t.Name), md(t.CapacityLabel), md(orText(t.Error, "interrupted")), t.InvalidSteps)
 				continue
 			}
 			slo := "—"
@@ -47,10 +60,16 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 				slo = "✅ pass"
 			case "fail":
 				slo = "❌ fail"
+				if t.SLOReason != "" {
+					slo += " (" + md(t.SLOReason) + ")"
+				}
 			}
 			broke := t.BrokeLabel
 			if broke == "" {
-				broke = "held"
+				broke = "—"
+				if t.SLO == "pass" {
+					broke = "held"
+				}
 			}
 			fmt.Fprintf(bw, "| %s | %s | %s | %s | %d |\n", md(t.Name), slo, md(t.CapacityLabel), md(broke), t.InvalidSteps)
 		}
@@ -83,7 +102,7 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "</details>")
 		fmt.Fprintln(bw)
-		wsMarkdown(bw, r)
+		sectionsMarkdown(bw, r)
 		if len(v.Warnings) > 0 {
 			fmt.Fprintf(bw, "### ⚠️ Warnings (%d)\n\n", len(v.Warnings))
 			for _, w := range v.Warnings {

@@ -41,7 +41,7 @@ func Summary(w io.Writer, run *results.Run, opts ...Options) error {
 	v := Analyze(run)
 	p.header(run, v)
 	p.steps(run)
-	p.websocket(run)
+	p.sections(run)
 	p.verdict(v)
 	p.warnings(v)
 	return bw.Flush()
@@ -66,12 +66,18 @@ func (p printer) line(format string, args ...any) {
 func (p printer) header(run *results.Run, v Verdict) {
 	p.line("%s", p.paint(ansiBold, "scalebench: "+oneLine(run.Scenario)))
 	p.line("run %s · %s · %s model · driver %s", oneLine(run.ID), oneLine(run.Status), oneLine(run.Model), oneLine(run.Environment.Driver))
+	if run.Quick {
+		p.line("%s", p.paint(ansiBold+ansiYellow, "⚠ "+quickBanner))
+	}
 	if v.SLO != "" {
 		p.line("SLO: %s", v.SLO)
 	} else {
 		p.line("SLO: none (winners by p99 among valid steps)")
 	}
 }
+
+// quickBanner marks a --quick run in every output.
+const quickBanner = "smoke run (--quick): steps were shortened; not for decisions"
 
 func (p printer) steps(run *results.Run) {
 	v := Analyze(run)
@@ -112,6 +118,10 @@ func (p printer) steps(run *results.Run) {
 func (p printer) verdict(v Verdict) {
 	p.line("")
 	p.line("%s", p.paint(ansiBold, "Verdict"))
+	p.line("  %s", oneLine(headline(v)))
+	for _, a := range v.Alerts {
+		p.line("  %s", p.paint(ansiBold+ansiRed, "✗ "+a))
+	}
 	tb := table{}
 	for _, lv := range v.Levels {
 		tb.add(cell{text: lv.Label}, cell{text: oneLine(lv.Summary)})
@@ -121,29 +131,30 @@ func (p printer) verdict(v Verdict) {
 	p.line("%s", p.paint(ansiBold, "Targets"))
 	tb = table{}
 	for _, t := range v.Targets {
+		switch t.Status {
+		case results.StatusFailed:
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(t.Error)})
+			continue
+		case results.StatusSkipped:
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: "skipped", color: ansiYellow}, cell{text: oneLine(orText(t.Error, "not run"))})
+			continue
+		case results.StatusInterrupted:
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: "INTERRUPTED", color: ansiRed}, cell{text: oneLine(interruptedDetail(t))})
+			continue
+		}
 		var slo cell
 		switch t.SLO {
 		case "pass":
 			slo = cell{text: "SLO ✓", color: ansiGreen}
 		case "fail":
 			slo = cell{text: "SLO ✗", color: ansiRed}
+			if t.SLOReason != "" {
+				slo.text += " (" + t.SLOReason + ")"
+			}
 		default:
 			slo = cell{text: "no SLO"}
 		}
-		if t.Status == results.StatusFailed {
-			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(t.Error)})
-			continue
-		}
-		detail := "capacity " + t.CapacityLabel
-		switch {
-		case t.Broke:
-			detail += ", broke at " + t.BrokeLabel
-		case t.HasCapacity:
-			detail += ", held at every valid step"
-		}
-		if t.InvalidSteps > 0 {
-			detail += fmt.Sprintf(", %d invalid step%s", t.InvalidSteps, plural(t.InvalidSteps))
-		}
+		detail := targetDetail(t)
 		if t.Wins > 0 {
 			detail += fmt.Sprintf(", best at %d of %d levels", t.Wins, len(v.Levels))
 		}
@@ -165,6 +176,40 @@ func (p printer) warnings(v Verdict) {
 		}
 		p.line("  ! %s%s: %s", oneLine(w.Where()), tag, oneLine(w.Text))
 	}
+}
+
+// targetDetail is a measured target's capacity, breaking point and invalid
+// steps: "capacity 500 req/s, broke at 1,000 req/s (p99 183 ms > 50 ms)".
+// "held at every valid step" is said only of a target that passed the SLO.
+func targetDetail(t TargetVerdict) string {
+	detail := "capacity " + t.CapacityLabel
+	switch {
+	case t.Broke:
+		detail += ", broke at " + t.BrokeLabel
+	case t.HasCapacity && t.SLO == "pass":
+		detail += ", held at every valid step"
+	}
+	if t.InvalidSteps > 0 {
+		detail += fmt.Sprintf(", %d invalid step%s", t.InvalidSteps, plural(t.InvalidSteps))
+	}
+	return detail
+}
+
+// interruptedDetail says why a target was interrupted and what was
+// measured before.
+func interruptedDetail(t TargetVerdict) string {
+	s := orText(t.Error, "interrupted")
+	if t.Steps > 0 {
+		s += fmt.Sprintf("; %d step%s measured before: %s", t.Steps, plural(t.Steps), targetDetail(t))
+	}
+	return s
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 // stepAt returns the target's step with the given index, or nil.

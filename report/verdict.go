@@ -24,6 +24,10 @@ type Verdict struct {
 	Warnings []Warning
 	// InvalidSteps counts steps whose numbers cannot be trusted.
 	InvalidSteps int
+	// Alerts are findings too serious to leave among the warnings, shown
+	// in the verdict itself: a queue target that lost jobs, or whose job
+	// accounting is incomplete.
+	Alerts []string
 }
 
 // Level is one load level (the steps with the same index across targets).
@@ -83,10 +87,19 @@ type TargetVerdict struct {
 	// BrokeLabel is BrokeAt with its unit and the reason ("1,000 req/s
 	// (p99 180 ms > 50 ms)"), or "" when it did not break.
 	BrokeLabel string
+	// BrokeWhy is the measured figure that broke the SLO, without the
+	// limit: "p99 180 ms", "errors 4.3%".
+	BrokeWhy string
+	// SLOReason says why the SLO failed when no valid step broke it:
+	// "interrupted", "failed", "skipped", "no steps measured", "failed at
+	// an invalid step"; "" otherwise.
+	SLOReason string
 	// Wins counts the load levels this target won.
 	Wins int
 	// InvalidSteps counts this target's invalid steps.
 	InvalidSteps int
+	// Steps counts this target's measured steps.
+	Steps int
 }
 
 // Warning is one finding, with where it came from.
@@ -134,14 +147,17 @@ func Analyze(run *results.Run) Verdict {
 	levels := map[int]*Level{}
 	for ti := range run.Targets {
 		t := &run.Targets[ti]
-		tv := TargetVerdict{Name: t.Name, Topology: t.Topology, Status: t.Status, Error: t.Error, CapacityLabel: "none"}
-		if t.Status == results.StatusFailed && t.Error != "" {
+		tv := TargetVerdict{Name: t.Name, Topology: t.Topology, Status: t.Status, Error: t.Error, CapacityLabel: "none", Steps: len(t.Steps)}
+		switch {
+		case t.Status == results.StatusFailed && t.Error != "":
 			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target failed: " + t.Error})
+		case t.Status == results.StatusInterrupted && t.Error != "":
+			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target interrupted: " + t.Error})
 		}
 		for _, w := range t.Warnings {
 			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: w})
 		}
-		sloFailed := false
+		sloFailed, invalidFailed := false, false
 		for si := range t.Steps {
 			s := &t.Steps[si]
 			load := stepLoad(s)
@@ -165,7 +181,14 @@ func Analyze(run *results.Run) Verdict {
 			if !s.Valid && len(s.Warnings) == 0 {
 				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: true, Text: "step marked invalid (no reason recorded)"})
 			}
-			if run.SLO == nil || !s.Valid {
+			if bad := outOfRange(s); bad != "" {
+				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: !s.Valid, Text: bad})
+			}
+			if run.SLO == nil {
+				continue
+			}
+			if !s.Valid {
+				invalidFailed = invalidFailed || slo == "fail"
 				continue
 			}
 			switch slo {
@@ -178,6 +201,7 @@ func Analyze(run *results.Run) Verdict {
 				if !tv.Broke || load < tv.BrokeAt {
 					tv.BrokeAt, tv.Broke = load, true
 					tv.BrokeLabel = loadLabel(modelOfStep(s), load) + " (" + failReason(run.SLO, s) + ")"
+					tv.BrokeWhy = shortReason(run.SLO, s)
 				}
 			}
 		}
@@ -185,14 +209,9 @@ func Analyze(run *results.Run) Verdict {
 			tv.CapacityLabel = loadLabel(modelOf(t), tv.Capacity)
 		}
 		if run.SLO != nil {
-			tv.SLO = "pass"
-			if sloFailed || t.Status == results.StatusFailed || len(t.Steps) == 0 {
-				tv.SLO = "fail"
-			}
-			if t.SLOPassed != nil && !*t.SLOPassed {
-				tv.SLO = "fail"
-			}
+			tv.SLO, tv.SLOReason = targetSLO(t, sloFailed, invalidFailed)
 		}
+		v.Alerts = append(v.Alerts, jobAlerts(t)...)
 		v.Targets = append(v.Targets, tv)
 	}
 	idx := make([]int, 0, len(levels))
@@ -215,6 +234,24 @@ func Analyze(run *results.Run) Verdict {
 		v.Levels = append(v.Levels, *lv)
 	}
 	return v
+}
+
+// targetSLO is a target's SLO verdict and, when it failed although no
+// valid step broke the SLO, the reason.
+func targetSLO(t *results.Target, sloFailed, invalidFailed bool) (verdict, reason string) {
+	switch {
+	case sloFailed:
+		return "fail", ""
+	case t.Status != "" && t.Status != results.StatusOK:
+		return "fail", t.Status
+	case len(t.Steps) == 0:
+		return "fail", "no steps measured"
+	case invalidFailed:
+		return "fail", "failed at an invalid step"
+	case t.SLOPassed != nil && !*t.SLOPassed:
+		return "fail", "failed by the runner's verdict"
+	}
+	return "pass", ""
 }
 
 // decide sorts a level's entries and names its winner.
@@ -366,6 +403,20 @@ func failReason(slo *results.SLO, s *results.Step) string {
 		out += ", " + w
 	}
 	return out
+}
+
+// shortReason is the first measured figure that broke the SLO, without
+// the limit: "p99 2.54 s", "errors 4.3%", "delivery 97%".
+func shortReason(slo *results.SLO, s *results.Step) string {
+	switch {
+	case slo.P99Ms > 0 && s.Latency.P99 > slo.P99Ms:
+		return "p99 " + Millis(s.Latency.P99)
+	case s.ErrorRate > slo.ErrorRate:
+		return "errors " + Percent(s.ErrorRate)
+	case s.WebSocket != nil && slo.DeliveryRatio > 0 && s.WebSocket.DeliveryRatio < slo.DeliveryRatio:
+		return "delivery " + Percent(s.WebSocket.DeliveryRatio)
+	}
+	return "SLO failed"
 }
 
 func sloText(slo *results.SLO) string {

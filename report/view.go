@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,9 @@ type RunView struct {
 	Started      string        `json:"started"`
 	SLO          string        `json:"slo"`
 	Headline     string        `json:"headline"`
+	Quick        bool          `json:"quick,omitempty"`
+	Alerts       []string      `json:"alerts,omitempty"`
+	Sections     []Table       `json:"sections,omitempty"`
 	Decided      bool          `json:"decided"`
 	Levels       []Level       `json:"levels"`
 	Targets      []TargetRow   `json:"targets"`
@@ -76,6 +80,8 @@ type TargetRow struct {
 	Status     string `json:"status"`
 	Error      string `json:"error,omitempty"`
 	SLO        string `json:"slo"`
+	SLOReason  string `json:"slo_reason,omitempty"`
+	Detail     string `json:"detail,omitempty"`
 	Capacity   string `json:"capacity"`
 	BrokeAt    string `json:"broke_at"`
 	Wins       int    `json:"wins"`
@@ -158,7 +164,7 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 	rv := RunView{
 		Label: label, ID: r.ID, Scenario: r.Scenario, Description: r.Description, Status: r.Status,
 		Model: r.Model, SLO: v.SLO, Levels: v.Levels, InvalidSteps: v.InvalidSteps,
-		ScenarioYAML: r.ScenarioYAML, Headline: headline(v),
+		ScenarioYAML: r.ScenarioYAML, Headline: headline(v), Quick: r.Quick, Alerts: v.Alerts, Sections: Sections(r),
 	}
 	for _, lv := range v.Levels {
 		rv.Decided = rv.Decided || lv.Winner != ""
@@ -173,9 +179,12 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 		t := &r.Targets[i]
 		rv.Targets = append(rv.Targets, TargetRow{
 			Name: tv.Name, Color: colors[t], Topology: tv.Topology, Deployment: deployment(t.Deployment),
-			Status: tv.Status, Error: tv.Error, SLO: tv.SLO, Capacity: tv.CapacityLabel, BrokeAt: tv.BrokeLabel,
+			Status: tv.Status, Error: tv.Error, SLO: tv.SLO, SLOReason: tv.SLOReason, Capacity: tv.CapacityLabel, BrokeAt: tv.BrokeLabel,
 			Wins: tv.Wins, Invalid: tv.InvalidSteps,
 		})
+		if tv.Status == results.StatusInterrupted {
+			rv.Targets[i].Detail = interruptedDetail(tv)
+		}
 	}
 	extra := extraKeys(r)
 	rv.Columns = append(slices.Clone(baseColumns), extra...)
@@ -198,27 +207,161 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 	return rv
 }
 
-// headline is the verdict in one plain sentence.
+// headline is the main finding in one or two plain sentences, judged at
+// the top load (the highest load level):
+//
+//   - some targets held the SLO there: "cluster and replicas held the SLO
+//     up to the top load (350 req/s); single broke at 350 req/s (p99
+//     2.54 s). Lowest p99 at the top load: replicas, 7.78 ms."
+//   - none did: "No target held the SLO at the top load (350 req/s): best
+//     there was cluster, p99 614 ms vs single 1.26 s (2.1× lower),
+//     throughput 284 vs 217 req/s. Highest capacity: single and cluster,
+//     100 req/s."
+//   - no SLO: the top-load comparison, then who led the most levels.
 func headline(v Verdict) string {
-	won := map[string]int{}
-	best := map[string]int{}
-	for _, lv := range v.Levels {
-		if lv.Winner != "" {
-			won[lv.Winner]++
+	top := topLevel(v)
+	if top == nil {
+		return "No load step was measured: no verdict is possible; see the warnings."
+	}
+	if top.Best == "" {
+		return fmt.Sprintf("No target had a valid step at the top load (%s): no verdict is possible there; see the warnings.", top.Label) + capacitySentence(v)
+	}
+	if v.SLO == "" {
+		s := fmt.Sprintf("At the top load (%s) %s had the lowest p99, %s.", top.Label, top.Best, bestVsNext(*top))
+		if len(v.Levels) > 1 {
+			best := map[string]int{}
+			for _, lv := range v.Levels {
+				if lv.Best != "" {
+					best[lv.Best]++
+				}
+			}
+			names, n := leaders(v, best)
+			s += fmt.Sprintf(" %s the lowest p99 at %d of %d load levels.", names, n, len(v.Levels))
 		}
-		if lv.Best != "" {
-			best[lv.Best]++
+		return s
+	}
+	held := map[string]bool{}
+	for _, e := range top.Entries {
+		held[e.Target] = e.Qualified
+	}
+	var holders, others []string
+	for _, t := range v.Targets {
+		if held[t.Name] && !t.Broke {
+			holders = append(holders, t.Name)
+		} else {
+			others = append(others, fate(t, *top))
 		}
 	}
-	if len(won) == 0 {
-		if len(best) == 0 {
-			return "No target had a valid step: no verdict is possible; see the warnings."
-		}
-		names, n := leaders(v, best)
-		return fmt.Sprintf("No target met the SLO at any load level; %s the lowest p99 latency at %d of %d levels.", names, n, len(v.Levels))
+	if len(holders) == 0 {
+		return fmt.Sprintf("No target held the SLO at the top load (%s): best there was %s, p99 %s.", top.Label, top.Best, bestVsNext(*top)) + capacitySentence(v)
 	}
-	names, n := leaders(v, won)
-	s := fmt.Sprintf("%s the lowest p99 latency at %d of %d load levels", names, n, len(v.Levels))
+	s := fmt.Sprintf("%s held the SLO up to the top load (%s)", joinAnd(holders), top.Label)
+	if len(others) > 0 {
+		s += "; " + strings.Join(others, "; ")
+	}
+	var p99 float64
+	for _, e := range top.Entries {
+		if e.Target == top.Best {
+			p99 = e.P99
+		}
+	}
+	return s + fmt.Sprintf(". Lowest p99 at the top load: %s, %s.", top.Best, Millis(p99))
+}
+
+// topLevel is the level with the highest load (the last one on a tie).
+func topLevel(v Verdict) *Level {
+	var top *Level
+	for i := range v.Levels {
+		if top == nil || v.Levels[i].Load >= top.Load {
+			top = &v.Levels[i]
+		}
+	}
+	return top
+}
+
+// bestVsNext compares the best valid entry of a level with the next valid
+// one: "614 ms vs single 1.26 s (2.1× lower), throughput 284 vs 217
+// req/s".
+func bestVsNext(lv Level) string {
+	var valid []Entry
+	for _, e := range lv.Entries {
+		if e.Valid {
+			valid = append(valid, e)
+		}
+	}
+	// Entries put qualified steps first; the best by p99 among valid ones
+	// is lv.Best.
+	slices.SortStableFunc(valid, func(a, b Entry) int {
+		switch {
+		case a.Target == lv.Best:
+			return -1
+		case b.Target == lv.Best:
+			return 1
+		}
+		return cmpFloat(sig3(a.P99), sig3(b.P99))
+	})
+	w := valid[0]
+	if len(valid) == 1 {
+		var invalid []string
+		for _, e := range lv.Entries {
+			if !e.Valid {
+				invalid = append(invalid, e.Target)
+			}
+		}
+		note := "the only target measured"
+		if len(invalid) > 0 {
+			note = "the only valid step; " + joinAnd(invalid) + ": invalid, not trusted"
+		}
+		return fmt.Sprintf("%s, throughput %s req/s (%s)", Millis(w.P99), Number(math.Round(w.Throughput)), note)
+	}
+	e := valid[1]
+	how := "same p99"
+	if sig3(e.P99) != sig3(w.P99) && w.P99 > 0 {
+		how = Ratio(e.P99, w.P99) + " lower"
+	}
+	return fmt.Sprintf("%s vs %s %s (%s), throughput %s vs %s req/s", Millis(w.P99), e.Target, Millis(e.P99), how,
+		Number(math.Round(w.Throughput)), Number(math.Round(e.Throughput)))
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// fate says why a target did not hold the SLO at the top load.
+func fate(t TargetVerdict, top Level) string {
+	switch t.Status {
+	case results.StatusFailed:
+		return t.Name + " failed"
+	case results.StatusSkipped:
+		return t.Name + " was skipped"
+	}
+	if t.Broke {
+		at, _, _ := strings.Cut(t.BrokeLabel, " (")
+		return fmt.Sprintf("%s broke at %s (%s)", t.Name, at, t.BrokeWhy)
+	}
+	for _, e := range top.Entries {
+		if e.Target == t.Name && !e.Valid {
+			return t.Name + " had an invalid step there (not trusted)"
+		}
+		if e.Target == t.Name {
+			return t.Name + " failed the SLO there"
+		}
+	}
+	if t.Status == results.StatusInterrupted {
+		return t.Name + " was interrupted before the top load"
+	}
+	return t.Name + " has no step at the top load"
+}
+
+// capacitySentence names the targets with the highest capacity:
+// " Highest capacity: single and cluster, 100 req/s."
+func capacitySentence(v Verdict) string {
 	var most float64
 	var label string
 	var holders []string
@@ -227,16 +370,19 @@ func headline(v Verdict) string {
 			continue
 		}
 		switch {
-		case t.Capacity > most:
+		case len(holders) == 0 || t.Capacity > most:
 			most, label, holders = t.Capacity, t.CapacityLabel, []string{t.Name}
 		case t.Capacity == most:
 			holders = append(holders, t.Name)
 		}
 	}
-	if len(holders) > 0 {
-		s += fmt.Sprintf("; %s held the SLO up to the highest load, %s", joinAnd(holders), label)
+	if len(holders) == 0 {
+		if v.SLO == "" {
+			return ""
+		}
+		return " No target met the SLO at any load level."
 	}
-	return s + "."
+	return fmt.Sprintf(" Highest capacity: %s, %s.", joinAnd(holders), label)
 }
 
 // leaders names the targets with the highest count, in scenario order:

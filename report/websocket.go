@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 
 	"github.com/scalebench/scalebench/results"
@@ -59,57 +58,4 @@ func wsRows(run *results.Run) [][]string {
 		}
 	}
 	return out
-}
-
-// websocket prints the WebSocket table when the run has WebSocket steps.
-func (p printer) websocket(run *results.Run) {
-	if !hasWebSocket(run) {
-		return
-	}
-	p.line("")
-	p.line("%s", p.paint(ansiBold, "WebSocket delivery (expected = Σ receivers connected when each message was sent)"))
-	right := []bool{false, false, true, true, true, true, true, true, true, true, true, true, true}
-	tb := table{right: right}
-	var head []cell
-	for _, h := range wsHeader {
-		head = append(head, cell{text: h})
-	}
-	tb.add(head...)
-	for _, r := range wsRows(run) {
-		cells := make([]cell, len(r))
-		for i, c := range r {
-			cells[i] = cell{text: c}
-		}
-		if r[8] != Percent(1) {
-			cells[8].color = ansiRed
-		}
-		tb.add(cells...)
-	}
-	tb.write(p, "  ")
-}
-
-// wsMarkdown writes the WebSocket table when the run has WebSocket steps.
-func wsMarkdown(bw *bufio.Writer, run *results.Run) {
-	if !hasWebSocket(run) {
-		return
-	}
-	fmt.Fprintln(bw, "**WebSocket delivery** (expected = Σ receivers connected when each message was sent; delivered + missing = expected)")
-	fmt.Fprintln(bw)
-	fmt.Fprint(bw, "|")
-	for _, h := range wsHeader {
-		fmt.Fprintf(bw, " %s |", h)
-	}
-	fmt.Fprint(bw, "\n|---|---|")
-	for range wsHeader[2:] {
-		fmt.Fprint(bw, "---:|")
-	}
-	fmt.Fprintln(bw)
-	for _, r := range wsRows(run) {
-		fmt.Fprint(bw, "|")
-		for _, c := range r {
-			fmt.Fprintf(bw, " %s |", md(c))
-		}
-		fmt.Fprintln(bw)
-	}
-	fmt.Fprintln(bw)
 }

@@ -106,6 +106,8 @@ func loadLabel(model string, load float64) string {
 		return Number(load) + " clients"
 	case modelWebSocket:
 		return Number(load) + " connections"
+	case modelFlows:
+		return Number(load) + " flows/s"
 	}
 	return Number(load) + " req/s"
 }

@@ -8,12 +8,19 @@ import (
 
 // modelWebSocket labels WebSocket steps, whose load is a number of held
 // connections rather than an arrival rate.
-const modelWebSocket = "websocket"
+const (
+	modelWebSocket = "websocket"
+	// modelFlows labels flows steps, whose load is flows started per second.
+	modelFlows = "flows"
+)
 
 // modelOfStep is the step's model, or modelWebSocket for a WebSocket step.
 func modelOfStep(s *results.Step) string {
-	if s.WebSocket != nil {
+	switch {
+	case s.WebSocket != nil:
 		return modelWebSocket
+	case len(s.Flows) > 0:
+		return modelFlows
 	}
 	return s.Model
 }

@@ -103,9 +103,9 @@ func Bytes(b uint64) string {
 func loadLabel(model string, load float64) string {
 	switch model {
 	case "closed":
-		return Number(load) + " clients"
+		return Number(load) + " client" + plural(int(load))
 	case modelWebSocket:
-		return Number(load) + " connections"
+		return Number(load) + " connection" + plural(int(load))
 	case modelFlows:
 		return Number(load) + " flows/s"
 	}

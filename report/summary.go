@@ -224,7 +224,7 @@ func stepAt(t *results.Target, index int) *results.Step {
 
 func offered(s *results.Step) string {
 	if s.Model == "closed" {
-		return fmt.Sprintf("%d clients", s.Concurrency)
+		return loadLabel("closed", float64(s.Concurrency))
 	}
 	return Rate(s.OfferedRate)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -158,5 +159,40 @@ func TestWorkerCgroupsRoundTrip(t *testing.T) {
 	got := ParseWorkerCgroups(FormatWorkerCgroups(in))
 	if diff := cmp.Diff(in, got); diff != "" {
 		t.Errorf("ParseWorkerCgroups(FormatWorkerCgroups(x)) mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// An upstream that refuses connections (a dead replica) costs no request:
+// it is skipped and the request goes to the next upstream, as with nginx's
+// proxy_next_upstream error.
+func TestBalancerSkipsDeadUpstream(t *testing.T) {
+	live := httptest.NewServer(Handler("live", 0))
+	defer live.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	for _, policy := range []string{RoundRobin, LeastConn} {
+		t.Run(policy, func(t *testing.T) {
+			h, err := NewBalancer([]string{dead, live.Listener.Addr().String()}, policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			front := httptest.NewServer(h)
+			defer front.Close()
+			for i := range 10 {
+				resp, err := http.Get(front.URL + "/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || resp.Header.Get(InstanceHeader) != "live" {
+					t.Errorf("request %d: status %d from %q, want 200 from live", i, resp.StatusCode, resp.Header.Get(InstanceHeader))
+				}
+			}
+		})
 	}
 }

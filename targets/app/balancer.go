@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -62,6 +63,22 @@ type balancer struct {
 type upstream struct {
 	proxy    *httputil.ReverseProxy
 	inflight atomic.Int64
+	// downUntil (unix ns) skips an upstream that refused a connection, like
+	// nginx's max_fails=1 fail_timeout=10s.
+	downUntil atomic.Int64
+}
+
+// failTimeout is how long an upstream that refused a connection is skipped.
+const failTimeout = 10 * time.Second
+
+// attemptKey carries a request's attempt state to the proxy's error handler.
+type attemptKey struct{}
+
+// attempt records whether the proxy failed to connect to the upstream, in
+// which case nothing was sent and the request may go to another one.
+type attempt struct {
+	retryable bool
+	dialErr   error
 }
 
 // NewBalancer returns a handler that spreads requests over upstreams
@@ -112,36 +129,65 @@ func newTransport() *http.Transport {
 	}
 }
 
-// proxyError answers 502 when an upstream cannot be reached.
+// proxyError answers 502 when an upstream cannot be reached — unless the
+// connection itself failed and the request can go to another upstream, in
+// which case it only records that (nothing was sent, nothing is written).
 func proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
+		return
+	}
+	var op *net.OpError
+	if a, ok := r.Context().Value(attemptKey{}).(*attempt); ok && a.retryable && errors.As(err, &op) && op.Op == "dial" {
+		a.dialErr = err
 		return
 	}
 	http.Error(w, "bad gateway: "+err.Error(), http.StatusBadGateway)
 }
 
+// ServeHTTP proxies r to an upstream. When an upstream refuses the
+// connection it is skipped for failTimeout and a request without a body
+// (nothing of it was sent) goes to the next one, as nginx does with
+// proxy_next_upstream error: losing one replica costs no request.
 func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u := b.pick()
-	u.inflight.Add(1)
-	defer u.inflight.Add(-1)
-	u.proxy.ServeHTTP(w, r)
+	a := &attempt{retryable: r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0}
+	r = r.WithContext(context.WithValue(r.Context(), attemptKey{}, a))
+	for range b.upstreams {
+		u := b.pick()
+		a.dialErr = nil
+		u.inflight.Add(1)
+		u.proxy.ServeHTTP(w, r)
+		u.inflight.Add(-1)
+		if a.dialErr == nil {
+			return
+		}
+		u.downUntil.Store(time.Now().Add(failTimeout).UnixNano())
+	}
+	http.Error(w, "bad gateway: every upstream refused the connection: "+a.dialErr.Error(), http.StatusBadGateway)
 }
 
 // pick chooses an upstream. Least-connections breaks ties round robin so
 // that an idle cluster still spreads requests.
+// Upstreams marked down are skipped while another is up.
 func (b *balancer) pick() *upstream {
 	n := uint64(len(b.upstreams))
 	start := b.next.Add(1) - 1
-	if b.policy == RoundRobin {
-		return b.upstreams[start%n]
-	}
-	best := b.upstreams[start%n]
-	bestN := best.inflight.Load()
-	for i := uint64(1); i < n; i++ {
+	now := time.Now().UnixNano()
+	var best *upstream
+	var bestN int64
+	for i := range n {
 		u := b.upstreams[(start+i)%n]
-		if c := u.inflight.Load(); c < bestN {
+		if u.downUntil.Load() > now {
+			continue
+		}
+		if b.policy == RoundRobin {
+			return u
+		}
+		if c := u.inflight.Load(); best == nil || c < bestN {
 			best, bestN = u, c
 		}
+	}
+	if best == nil {
+		return b.upstreams[start%n] // all down: try anyway
 	}
 	return best
 }

@@ -69,6 +69,12 @@ func (dep *Deployment) startRedis(ctx context.Context, kind string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("start redis: %w", err)
 	}
+	// Redis is part of the target: keep it off the generator's CPU.
+	if cpus := dep.driver.targetCPUs; len(cpus) > 0 {
+		if err := pinPID(srv.PID(), cpus); err != nil {
+			dep.driver.warn("redis-server not pinned to the target CPUs: %v", err)
+		}
+	}
 	dep.mu.Lock()
 	dep.redis = srv
 	if dep.info.Components == nil {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
 // tailBytes is how much of a component's log Logs and errors show.
@@ -102,32 +104,7 @@ func (p *proc) exited() bool {
 // reaped. Stragglers in the group get SIGKILL too. Safe to call twice.
 func (p *proc) stop(ctx context.Context) {
 	p.stopping.Store(true)
-	pg := -p.pid()
-	if !p.exited() {
-		_ = syscall.Kill(pg, p.stopSig)
-		t := time.NewTimer(killGrace)
-		select {
-		case <-p.done:
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-	}
-	_ = syscall.Kill(pg, syscall.SIGKILL)
-	<-p.done
-	waitGroupGone(-pg)
-}
-
-// waitGroupGone waits briefly until no process of group pgid is left
-// (members other than the leader may take a moment to die after SIGKILL).
-func waitGroupGone(pgid int) {
-	for range 100 {
-		if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
-			return
-		}
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		time.Sleep(10 * time.Millisecond)
-	}
+	pgroup.Stop(ctx, p.pid(), p.stopSig, killGrace, p.done)
 }
 
 // tail returns the last tailBytes of the process's log.

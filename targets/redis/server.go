@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
 // Binary is the name of the server looked up on PATH.
@@ -358,21 +360,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	s.stopped, s.stopping = true, true
 	s.mu.Unlock()
-	pg := -s.PID()
-	select {
-	case <-s.done:
-	default:
-		_ = syscall.Kill(pg, syscall.SIGTERM)
-		t := time.NewTimer(stopGrace)
-		select {
-		case <-s.done:
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-	}
-	_ = syscall.Kill(pg, syscall.SIGKILL)
-	<-s.done
+	pgroup.Stop(ctx, s.PID(), syscall.SIGTERM, stopGrace, s.done)
 	if s.tempDir {
 		if err := os.RemoveAll(s.dir); err != nil {
 			return fmt.Errorf("redis: remove %s: %w", s.dir, err)

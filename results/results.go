@@ -41,6 +41,10 @@ type Run struct {
 	Targets []Target `json:"targets"`
 	// Warnings are run-wide findings that did not stop the run.
 	Warnings []string `json:"warnings,omitempty"`
+	// Trials is how many times each step was measured (0 or 1: once).
+	Trials int `json:"trials,omitempty"`
+	// Analysis is what the verdict is made from (recomputed by report).
+	Analysis *Analysis `json:"analysis,omitempty"`
 }
 
 // SLO is a latency and error-rate objective.
@@ -195,6 +199,20 @@ type Step struct {
 	// Latency is measured from the intended send time (coordinated omission
 	// corrected); it is the number to judge by.
 	Latency Latency `json:"latency_ms"`
+	// LatencyCI holds 95% confidence intervals for Latency's percentiles.
+	LatencyCI *LatencyCI `json:"latency_ci_ms,omitempty"`
+	// ThroughputCI is a 95% confidence interval for Throughput.
+	ThroughputCI *Interval `json:"throughput_ci,omitempty"`
+	// ErrorRateCI is a 95% confidence interval for ErrorRate.
+	ErrorRateCI *Interval `json:"error_rate_ci,omitempty"`
+	// CPUPerRequestMs is the target's CPU time per completed request in ms
+	// (0: not sampled), the least noisy signal on a shared machine.
+	CPUPerRequestMs float64 `json:"cpu_per_request_ms,omitempty"`
+	// CPUPerRequestCI is a 95% confidence interval for CPUPerRequestMs.
+	CPUPerRequestCI *Interval `json:"cpu_per_request_ci_ms,omitempty"`
+	// Trials holds per-trial figures when the step was measured more than
+	// once; the step's own figures pool them.
+	Trials []Trial `json:"trials,omitempty"`
 	// ServiceTime is measured from the actual send time.
 	ServiceTime Latency `json:"service_time_ms"`
 	// ScheduleLag is actual send time minus intended send time.

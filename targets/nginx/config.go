@@ -3,6 +3,7 @@ package nginx
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"text/template"
 )
 
@@ -58,12 +59,21 @@ func Render(c Config) ([]byte, error) {
 // names; a caller that wants them to exist beforehand creates them.
 var TempPaths = []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}
 
-var conf = template.Must(template.New("nginx").Parse(`# written by scalebench
+// quote makes s one nginx string token: double-quoted, with the two
+// characters nginx unescapes inside quotes (\ and ") escaped, so a path
+// holding spaces, quotes, ';', '{' or '#' stays one argument. nginx
+// expands variables only in directives that take them; none of the paths
+// written here does, so '$' is literal.
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+var conf = template.Must(template.New("nginx").Funcs(template.FuncMap{"quote": quote}).Parse(`# written by scalebench
 daemon off;
 master_process on;
 worker_processes 1;
 worker_rlimit_nofile 65536;
-pid {{.PIDFile}};
+pid {{quote .PIDFile}};
 error_log stderr warn;
 
 events {
@@ -73,11 +83,11 @@ events {
 
 http {
     access_log off;
-    client_body_temp_path {{.TempDir}}/client_body;
-    proxy_temp_path {{.TempDir}}/proxy;
-    fastcgi_temp_path {{.TempDir}}/fastcgi;
-    uwsgi_temp_path {{.TempDir}}/uwsgi;
-    scgi_temp_path {{.TempDir}}/scgi;
+    client_body_temp_path {{quote (print .TempDir "/client_body")}};
+    proxy_temp_path {{quote (print .TempDir "/proxy")}};
+    fastcgi_temp_path {{quote (print .TempDir "/fastcgi")}};
+    uwsgi_temp_path {{quote (print .TempDir "/uwsgi")}};
+    scgi_temp_path {{quote (print .TempDir "/scgi")}};
     client_body_buffer_size 1m;
     proxy_max_temp_file_size 0;
     keepalive_requests 1000000;

@@ -58,3 +58,34 @@ func TestRenderRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderQuotesPaths: a prefix holding a space, quotes, ';', '{', '#',
+// '$' and a backslash stays one argument per directive; the real nginx
+// accepts the configuration and writes its pid where it was told.
+func TestRenderQuotesPaths(t *testing.T) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if bin, err = exec.LookPath("/usr/sbin/nginx"); err != nil {
+			t.Fatal("nginx not found: install it (apt-get install -y nginx)")
+		}
+	}
+	dir := filepath.Join(t.TempDir(), `a b"c;d{e}#f$g\h'i`)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pid := filepath.Join(dir, "nginx.pid")
+	text, err := Render(Config{Listen: "127.0.0.1:1", Upstreams: []string{"127.0.0.1:2"}, PIDFile: pid, TempDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "-t", "-p", dir+"/", "-c", conf, "-e", "stderr").CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t: %v\n%s\n%s", err, out, text)
+	}
+	if q := quote(`a"b\c`); q != `"a\"b\\c"` {
+		t.Errorf(`quote(a"b\c) = %s, want "a\"b\\c"`, q)
+	}
+}

@@ -119,12 +119,15 @@ func (d *Driver) start(ctx context.Context, cs containerSpec) (c *container, err
 	if err != nil {
 		return nil, fmt.Errorf("create %s container %s: %w", cs.role, cs.name, err)
 	}
-	c = &container{id: created.ID, name: cs.name, role: cs.role, image: cs.image, cmd: cs.cmd}
+	made := &container{id: created.ID, name: cs.name, role: cs.role, image: cs.image, cmd: cs.cmd}
+	// The deferred removal holds its own reference: the error returns
+	// below set the named result c to nil.
 	defer func() {
 		if err != nil {
-			_ = d.remove(context.WithoutCancel(ctx), c)
+			_ = d.remove(context.WithoutCancel(ctx), made)
 		}
 	}()
+	c = made
 	if len(cs.files) > 0 {
 		tarball, err := tarFiles(cs.files)
 		if err != nil {

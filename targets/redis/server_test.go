@@ -113,3 +113,19 @@ func TestFindMissing(t *testing.T) {
 		t.Errorf("Find() with empty PATH = %v, want the install hint", err)
 	}
 }
+
+// A data folder whose path holds a space, quotes, ';' and a backslash is
+// passed to redis-server as one argument: it starts there and logs there.
+func TestStartOddDir(t *testing.T) {
+	dir := t.TempDir() + `/a b"c;d'e\f`
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := redis.Start(ctx, redis.Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Start(Dir: %q) = %v", dir, err)
+	}
+	defer s.Stop(context.Background())
+	if _, err := os.Stat(dir + "/redis.log"); err != nil || s.Dir() != dir {
+		t.Errorf("Dir() = %q, log: %v; want the odd folder holding redis.log", s.Dir(), err)
+	}
+}

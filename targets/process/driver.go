@@ -165,11 +165,16 @@ func (d *Driver) exe() (string, error) {
 	return exe, nil
 }
 
-// logDirectory returns (creating on first use) where logs go.
+// logDirectory returns (creating it when missing) where logs go.
 func (d *Driver) logDirectory() (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.logDir != "" {
+		// Made again each time: the results folder holding it may have
+		// been deleted mid-run, and the next target still needs its logs.
+		if err := os.MkdirAll(d.logDir, 0o755); err != nil {
+			return "", fmt.Errorf("create log dir: %w", err)
+		}
 		return d.logDir, nil
 	}
 	if d.opts.LogDir != "" {

@@ -33,7 +33,9 @@ type Run struct {
 	// StartedAt and FinishedAt bound the run in wall-clock time (UTC).
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at,omitempty"`
-	// Status is "running", "completed", "interrupted" or "failed".
+	// Status is "running", "completed", "interrupted", "failed" or
+	// "abandoned" (scalebench died mid-run; a later run or `scalebench
+	// clean` found it and stopped what it had started).
 	Status string `json:"status"`
 	// Environment describes the machine and the components used.
 	Environment Environment `json:"environment"`
@@ -331,4 +333,7 @@ const (
 	RunCompleted   = "completed"
 	RunInterrupted = "interrupted"
 	RunFailed      = "failed"
+	// RunAbandoned marks a run whose scalebench process died before it
+	// finished (kill -9, a crash); set by whoever cleaned up after it.
+	RunAbandoned = "abandoned"
 )

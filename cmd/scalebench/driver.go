@@ -11,6 +11,7 @@ import (
 	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/targets/docker"
 	"github.com/scalebench/scalebench/targets/process"
+	"github.com/scalebench/scalebench/targets/reaper"
 )
 
 // driver is what a run needs from a target driver beyond runner.Driver.
@@ -39,11 +40,12 @@ func dockerOptionsFrom(c *cli.Context) dockerOptions {
 }
 
 // newDriver creates the driver called name for one run.
-func newDriver(ctx context.Context, name, runID, dir string, a runArgs) (driver, error) {
+func newDriver(ctx context.Context, name, runID, dir string, guard *reaper.Guard, a runArgs) (driver, error) {
 	switch name {
 	case "", "process":
-		return process.New(process.Options{RunID: runID, LogDir: filepath.Join(dir, "logs")}), nil
+		return process.New(process.Options{RunID: runID, LogDir: filepath.Join(dir, "logs"), Tracker: guard}), nil
 	case "docker":
+		guard.DockerUsed()
 		_, targetCPUs := process.Placement()
 		d, err := docker.New(ctx, docker.Options{
 			RunID:      runID,

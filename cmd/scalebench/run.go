@@ -63,6 +63,8 @@ type runArgs struct {
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
+	// leftovers are run warnings about earlier runs cleaned up at start.
+	leftovers []string
 }
 
 func runScenarios(parent context.Context, a runArgs) error {
@@ -106,9 +108,13 @@ func runScenarios(parent context.Context, a runArgs) error {
 		}
 	}()
 
+	a.leftovers = sweepLeftovers(ctx, a.stderr)
 	var failed, gateFailed []string
 	var interrupted bool
-	for _, sc := range loaded {
+	for i, sc := range loaded {
+		if i > 0 {
+			a.leftovers = nil
+		}
 		run, err := runOne(ctx, sc, a, len(loaded) > 1)
 		if err != nil {
 			return err
@@ -144,15 +150,16 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		driverName = sc.Driver
 	}
 	start := time.Now().UTC()
-	id := start.Format("20060102-150405") + "-" + slug(sc.Name)
-	dir := filepath.Join("results", "runs", id)
-	if a.out != "" {
-		dir = a.out
-		if several {
-			dir = filepath.Join(a.out, slug(sc.Name))
-		}
+	guard, id, dir, err := claimRun(start.Format("20060102-150405")+"-"+slug(sc.Name), a, several, sc.Name)
+	if err != nil {
+		return nil, err
 	}
-	drv, err := newDriver(ctx, driverName, id, dir, a)
+	defer func() {
+		if err := guard.Close(); err != nil {
+			fmt.Fprintf(a.stderr, "scalebench: cleanup: %v\n", err)
+		}
+	}()
+	drv, err := newDriver(ctx, driverName, id, dir, guard, a)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +183,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		StartedAt:     start,
 		Environment:   runner.Environment(drv.Name(), fullVersion(), sc.Source),
 		Targets:       []results.Target{},
+		Warnings:      a.leftovers,
 	}
 	if sc.SLO != nil {
 		run.SLO = &results.SLO{P99Ms: float64(sc.SLO.P99.D().Microseconds()) / 1000}

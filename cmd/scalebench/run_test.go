@@ -103,7 +103,8 @@ func interruptRun(t *testing.T, out string, limit time.Duration, started func() 
 	return run.ID
 }
 
-// children lists the pids of live processes whose parent is this test process.
+// children lists the pids of live processes whose parent is this test
+// process, leaving out runs' guards (`reap`, see targets/reaper).
 func children() []int {
 	self := os.Getpid()
 	entries, _ := os.ReadDir("/proc")
@@ -120,9 +121,16 @@ func children() []int {
 		// Fields after the command name, which is in parentheses: state ppid …
 		s := string(data)
 		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 1 && fields[0] != "Z" && fields[1] == strconv.Itoa(self) {
+		if len(fields) > 1 && fields[0] != "Z" && fields[1] == strconv.Itoa(self) && !isGuard(pid) {
 			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// isGuard reports whether pid runs `… reap RECORD`, a run's guard.
+func isGuard(pid int) bool {
+	cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	args := strings.Split(string(cmd), "\x00")
+	return len(args) > 1 && args[1] == "reap"
 }

@@ -167,3 +167,10 @@ func containerLabel(c dc.APIContainers) string {
 	}
 	return c.ID[:12]
 }
+
+// CleanRun removes every container and network labelled with runID,
+// whoever owns it (the guard of a killed run calls it; Close does the
+// same for a live one).
+func CleanRun(ctx context.Context, pool *dockertest.Pool, runID string) (Removed, error) {
+	return removeLabelled(ctx, pool, LabelRun+"="+runID, nil)
+}

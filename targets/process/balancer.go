@@ -100,7 +100,8 @@ func (dep *Deployment) startGoBalancer(port int, ports []int, policy string) (*p
 		component: "balancer",
 		argv: []string{exe, "balance", "--port", strconv.Itoa(port),
 			"--upstream", strings.Join(ups, ","), "--policy", policy},
-		env: os.Environ(),
+		env:  os.Environ(),
+		port: port,
 	})
 }
 
@@ -130,6 +131,7 @@ func (dep *Deployment) startNginx(port int, ports []int, policy string) (*proc, 
 		argv:      []string{bin, "-p", prefix + "/", "-c", conf, "-e", "stderr"},
 		env:       os.Environ(),
 		stopSig:   syscall.SIGQUIT,
+		port:      port,
 	})
 }
 

@@ -279,10 +279,11 @@ func (cg *cgroupFS) mkdir(dir string) error {
 	}
 }
 
-// remove deletes the created dirs under prefix rel (deepest first). Call
-// it once the processes in them are gone; a group whose last process was
-// just reaped can stay busy for a moment, hence the retries.
-func (cg *cgroupFS) remove(rel string) error {
+// remove deletes the created dirs under prefix rel (deepest first),
+// calling removed for each. Call it once the processes in them are gone; a
+// group whose last process was just reaped can stay busy for a moment,
+// hence the retries.
+func (cg *cgroupFS) remove(rel string, removed func(dir string)) error {
 	cg.mu.Lock()
 	defer cg.mu.Unlock()
 	var errs []error
@@ -296,7 +297,9 @@ func (cg *cgroupFS) remove(rel string) error {
 		if err := rmdirRetry(dir); err != nil {
 			errs = append(errs, err)
 			kept = append(kept, dir)
+			continue
 		}
+		removed(dir)
 	}
 	slices.Reverse(kept)
 	cg.created = kept

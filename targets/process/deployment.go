@@ -153,9 +153,12 @@ func (dep *Deployment) Down(ctx context.Context) error {
 		procs := slices.Clone(dep.procs)
 		dep.mu.Unlock()
 		stopAll(ctx, procs)
+		for _, p := range procs {
+			dep.driver.opts.Tracker.ProcessStopped(p.pid())
+		}
 		rerr := dep.stopRedis(ctx)
 		if cg := dep.driver.cg; cg != nil {
-			dep.downErr = cg.remove(dep.cgRel)
+			dep.downErr = cg.remove(dep.cgRel, dep.driver.opts.Tracker.CgroupRemoved)
 		}
 		dep.downErr = errors.Join(dep.downErr, rerr)
 		dep.driver.mu.Lock()
@@ -185,6 +188,8 @@ type processSpec struct {
 	limits limits
 	// stopSig is the graceful stop signal (default SIGTERM).
 	stopSig syscall.Signal
+	// port is the port it serves (0: none), recorded for the Tracker.
+	port int
 }
 
 // startProcess starts one process of the deployment: pinned to the target
@@ -212,6 +217,7 @@ func (dep *Deployment) startProcess(ps processSpec) (*proc, error) {
 	dep.mu.Lock()
 	dep.procs = append(dep.procs, p)
 	dep.mu.Unlock()
+	dep.driver.opts.Tracker.ProcessStarted(p.pid(), dep.spec.Name+"/"+ps.component, p.stopSig, ps.port)
 	for _, dir := range dirs {
 		if err := app.JoinCgroup(dir, p.pid()); err != nil {
 			dep.budgetFailed(err)
@@ -231,6 +237,9 @@ func (dep *Deployment) cgroupDirs(component string, lim limits) []string {
 	if err != nil {
 		dep.budgetFailed(err)
 		return nil
+	}
+	for _, dir := range dirs {
+		d.opts.Tracker.CgroupCreated(dir)
 	}
 	dep.mu.Lock()
 	if lim.cpus > 0 && !dep.budgetBroken {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/scalebench/scalebench/results"
@@ -40,7 +41,32 @@ type Options struct {
 	TargetCPUs []int
 	// NoPin leaves targets unpinned.
 	NoPin bool
+	// Tracker, when set, hears about every process group and cgroup the
+	// driver starts and stops, so that what a killed run leaves behind
+	// can be found and stopped (targets/reaper's Guard).
+	Tracker Tracker
 }
+
+// Tracker is told what the driver starts. Its methods must return quickly.
+type Tracker interface {
+	// ProcessStarted: pid leads a new process group; name is
+	// "<target>/<component>", stopSig its polite stop signal, port the
+	// port it serves (0: none).
+	ProcessStarted(pid int, name string, stopSig syscall.Signal, port int)
+	// ProcessStopped: the group led by pid was stopped.
+	ProcessStopped(pid int)
+	// CgroupCreated and CgroupRemoved: a cgroup folder of the run.
+	CgroupCreated(dir string)
+	CgroupRemoved(dir string)
+}
+
+// nopTracker is the Tracker of a driver given none.
+type nopTracker struct{}
+
+func (nopTracker) ProcessStarted(int, string, syscall.Signal, int) {}
+func (nopTracker) ProcessStopped(int)                              {}
+func (nopTracker) CgroupCreated(string)                            {}
+func (nopTracker) CgroupRemoved(string)                            {}
 
 // Driver runs targets as local processes. It is safe for concurrent use.
 type Driver struct {
@@ -65,6 +91,9 @@ type Driver struct {
 // New returns a driver. Call it before PinSelf: it computes the CPU
 // placement from this process's affinity mask.
 func New(opts Options) *Driver {
+	if opts.Tracker == nil {
+		opts.Tracker = nopTracker{}
+	}
 	d := &Driver{opts: opts, live: map[*Deployment]bool{}, components: map[string]string{}}
 	if !opts.NoPin {
 		d.targetCPUs = opts.TargetCPUs

@@ -64,15 +64,18 @@ func startProc(ps procSpec, onExit func(p *proc, err error)) (*proc, error) {
 	cmd.Dir = ps.dir
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Pdeathsig: if scalebench itself is killed, the leader dies with it
-	// (the reference app's own children are covered by the app).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := startOn(cmd, ps.cpus); err != nil {
-		return nil, fmt.Errorf("%s: start %s: %w", ps.name, ps.argv[0], err)
-	}
 	sig := ps.stopSig
 	if sig == 0 {
 		sig = syscall.SIGTERM
+	}
+	// Pdeathsig: if scalebench itself is killed, the leader gets SIGTERM,
+	// which every server here (nginx's master, the reference app's cluster
+	// primary) answers by stopping its own children; SIGKILL would orphan
+	// them. What a shell or a server ignoring it leaves is stopped by the
+	// run's guard (targets/reaper), which kills the whole process group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := startOn(cmd, ps.cpus); err != nil {
+		return nil, fmt.Errorf("%s: start %s: %w", ps.name, ps.argv[0], err)
 	}
 	p := &proc{name: ps.name, cmd: cmd, logPath: ps.logPath, stopSig: sig, done: make(chan struct{})}
 	go func() {

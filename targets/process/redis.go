@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/scalebench/scalebench/targets"
 	"github.com/scalebench/scalebench/targets/redis"
@@ -75,6 +76,7 @@ func (dep *Deployment) startRedis(ctx context.Context, kind string) (string, err
 			dep.driver.warn("redis-server not pinned to the target CPUs: %v", err)
 		}
 	}
+	dep.driver.opts.Tracker.ProcessStarted(srv.PID(), dep.spec.Name+"/redis", syscall.SIGTERM, srv.Port())
 	dep.mu.Lock()
 	dep.redis = srv
 	if dep.info.Components == nil {
@@ -161,7 +163,9 @@ func (dep *Deployment) stopRedis(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
-	if err := r.Stop(ctx); err != nil {
+	err := r.Stop(ctx)
+	dep.driver.opts.Tracker.ProcessStopped(r.PID())
+	if err != nil {
 		return fmt.Errorf("stop redis: %w", err)
 	}
 	return nil

@@ -48,7 +48,7 @@ func (dep *Deployment) upCluster(ctx context.Context) error {
 	if len(dep.spec.AppArgs) > 0 {
 		argv = append(append(argv, "--"), dep.spec.AppArgs...)
 	}
-	p, err := dep.startProcess(processSpec{component: "primary", argv: argv, env: dep.appEnv()})
+	p, err := dep.startProcess(processSpec{component: "primary", argv: argv, env: dep.appEnv(), port: port})
 	if err != nil {
 		return err
 	}
@@ -95,6 +95,7 @@ func (dep *Deployment) upCommand(ctx context.Context) error {
 			env:       env,
 			dir:       dep.spec.Dir,
 			limits:    dep.instanceLimits(),
+			port:      port,
 		})
 		if err != nil {
 			return err
@@ -165,6 +166,7 @@ func (dep *Deployment) startAppInstance(component string) (*proc, int, error) {
 		argv:      argv,
 		env:       dep.appEnv(),
 		limits:    dep.instanceLimits(),
+		port:      port,
 	})
 	if err != nil {
 		return nil, 0, err

@@ -15,6 +15,10 @@ import (
 // TestMain lets the test binary stand in for the scalebench binary: the
 // process driver starts os.Executable() with `serve` or `balance`.
 func TestMain(m *testing.M) {
+	if os.Getenv(cliEnv) == "1" {
+		// Started by startCLI: be the whole scalebench binary.
+		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
+	}
 	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker", "reap"}, os.Args[1]) {
 		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
 	}

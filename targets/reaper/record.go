@@ -73,6 +73,9 @@ type Cleaned struct {
 	At time.Time `json:"at"`
 	// Errors are what could not be cleaned.
 	Errors []string `json:"errors,omitempty"`
+	// ByGuard is set when the run's guard had already stopped what it
+	// started (Stopped and Docker then include what the guard did).
+	ByGuard bool `json:"by_guard,omitempty"`
 }
 
 // String says in one line what was cleaned.
@@ -84,7 +87,11 @@ func (c Cleaned) String() string {
 		b.WriteString(": nothing of it was still running")
 	default:
 		if len(c.Stopped) > 0 {
-			fmt.Fprintf(&b, ": stopped %d process groups (%s)", len(c.Stopped), strings.Join(c.Stopped, ", "))
+			verb := "stopped"
+			if c.ByGuard {
+				verb = "its guard stopped"
+			}
+			fmt.Fprintf(&b, ": %s %d process groups: %s", verb, len(c.Stopped), strings.Join(c.Stopped, ", "))
 		}
 		if len(c.Docker) > 0 {
 			fmt.Fprintf(&b, "; removed %s", strings.Join(c.Docker, ", "))

@@ -39,13 +39,14 @@ func Sweep(ctx context.Context, stateDir string, opts CleanOptions) ([]Cleaned, 
 		}
 		rec = waitForGuard(ctx, path, rec)
 		c := cleanup(ctx, rec, opts)
-		if rec.Reaped != nil {
+		if rec.Reaped != nil && !opts.DryRun {
 			// The guard did the work: report what it stopped as well.
 			c.Stopped = append(rec.Reaped.Stopped, c.Stopped...)
 			c.Docker = append(rec.Reaped.Docker, c.Docker...)
 			c.Abandoned = c.Abandoned || rec.Reaped.Abandoned
 			c.Errors = append(rec.Reaped.Errors, c.Errors...)
 		}
+		c.ByGuard = rec.Reaped != nil
 		out = append(out, c)
 		if !opts.DryRun {
 			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -24,8 +24,14 @@ func Watch(in io.Reader, path string, opts CleanOptions, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("guard: %w", err)
 	}
-	if alive(rec.Owner) {
-		return nil // it closed the pipe but lives on: not ours to judge
+	// The kernel closes a dying process's files before it is gone from
+	// /proc: give it a moment. One that lives on closed the pipe without
+	// removing its record: not ours to judge (Sweep will, once it dies).
+	for deadline := time.Now().Add(5 * time.Second); alive(rec.Owner); {
+		if time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -34,7 +34,10 @@ type cgroupFS struct {
 	mechanism string // mechV1 or mechV2; "" when unavailable
 	cpuParent string // own cgroup dir in the cpu hierarchy (v2: the unified one)
 	memParent string // own cgroup dir in the memory hierarchy ("" when absent)
-	reason    error  // why budgets cannot be enforced
+	// pidsParent is the own cgroup dir in the v1 pids hierarchy ("" when
+	// absent), where every process is tracked (track.go).
+	pidsParent string
+	reason     error // why budgets cannot be enforced
 
 	mu      sync.Mutex
 	created []string        // dirs created, in creation order
@@ -53,6 +56,9 @@ func detectCgroups() *cgroupFS {
 	if err != nil {
 		cg.reason = err
 		return cg
+	}
+	if m, ok := mounts["pids"]; ok {
+		cg.pidsParent = m.dir(own["pids"])
 	}
 	if m, ok := mounts["2"]; ok && controllersV2(m.point) != nil && slices.Contains(controllersV2(m.point), "cpu") {
 		cg.mechanism = mechV2
@@ -97,7 +103,8 @@ func (m mount) dir(path string) string {
 	return filepath.Join(m.point, rel)
 }
 
-// cgroupMounts maps "cpu", "memory" (v1) and "2" (v2) to their mounts.
+// cgroupMounts maps "cpu", "memory", "pids" (v1) and "2" (v2) to their
+// mounts.
 func cgroupMounts() (map[string]mount, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -123,7 +130,7 @@ func cgroupMounts() (map[string]mount, error) {
 			}
 		case "cgroup":
 			for _, opt := range strings.Split(b[2], ",") {
-				if opt == "cpu" || opt == "memory" {
+				if opt == "cpu" || opt == "memory" || opt == "pids" {
 					out[opt] = m
 				}
 			}

@@ -42,6 +42,10 @@ type Deployment struct {
 	redis *redis.Server
 	// budgetBroken is set once a budget of this deployment failed.
 	budgetBroken bool
+	// track is the tracking cgroup (track.go; "" until made, or none);
+	// trackFailed is set when it could not be made.
+	track       string
+	trackFailed bool
 
 	downOnce sync.Once
 	downErr  error
@@ -157,6 +161,7 @@ func (dep *Deployment) Down(ctx context.Context) error {
 			dep.driver.opts.Tracker.ProcessStopped(p.pid())
 		}
 		rerr := dep.stopRedis(ctx)
+		dep.killTracked()
 		if cg := dep.driver.cg; cg != nil {
 			dep.downErr = cg.remove(dep.cgRel, dep.driver.opts.Tracker.CgroupRemoved)
 		}
@@ -210,6 +215,9 @@ func (dep *Deployment) startProcess(ps processSpec) (*proc, error) {
 		logPath: filepath.Join(dep.logDir, dep.prefix+"-"+ps.component+".log"),
 		cpus:    dep.driver.targetCPUs,
 		stopSig: ps.stopSig,
+		track:   dep.trackDir(),
+		// trackHome: this process's own group in the pids hierarchy.
+		trackHome: dep.driver.cgroups().pidsParent,
 	}, dep.fail)
 	if err != nil {
 		return nil, err

@@ -45,6 +45,9 @@ type procSpec struct {
 	logPath string
 	cpus    []int          // pin to these CPUs (none: inherit)
 	stopSig syscall.Signal // default SIGTERM
+	// track and trackHome: start in the tracking cgroup track, then move
+	// this thread back to trackHome (see startTracked; "": not tracked).
+	track, trackHome string
 }
 
 // startProc starts p in its own process group with stdout and stderr
@@ -74,7 +77,7 @@ func startProc(ps procSpec, onExit func(p *proc, err error)) (*proc, error) {
 	// them. What a shell or a server ignoring it leaves is stopped by the
 	// run's guard (targets/reaper), which kills the whole process group.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := startOn(cmd, ps.cpus); err != nil {
+	if err := startTracked(ps.track, ps.trackHome, func() error { return startOn(cmd, ps.cpus) }); err != nil {
 		return nil, fmt.Errorf("%s: start %s: %w", ps.name, ps.argv[0], err)
 	}
 	p := &proc{name: ps.name, cmd: cmd, logPath: ps.logPath, stopSig: sig, done: make(chan struct{})}

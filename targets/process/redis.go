@@ -76,6 +76,7 @@ func (dep *Deployment) startRedis(ctx context.Context, kind string) (string, err
 			dep.driver.warn("redis-server not pinned to the target CPUs: %v", err)
 		}
 	}
+	dep.trackPID(srv.PID())
 	dep.driver.opts.Tracker.ProcessStarted(srv.PID(), dep.spec.Name+"/redis", syscall.SIGTERM, srv.Port())
 	dep.mu.Lock()
 	dep.redis = srv

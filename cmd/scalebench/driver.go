@@ -53,6 +53,7 @@ func newDriver(ctx context.Context, name, runID, dir string, guard *reaper.Guard
 			AppImage:   a.docker.appImage,
 			RedisImage: a.docker.redisImage,
 			NginxImage: a.docker.nginxImage,
+			Tracker:    guard,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("docker driver: %w", err)

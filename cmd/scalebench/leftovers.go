@@ -72,6 +72,19 @@ func claimOut(dir string) error {
 	return f.Close()
 }
 
+// releaseClaim undoes claimRun's claim of dir when the run never wrote
+// its results (it failed before starting): the empty results.json, and a
+// default folder left empty, so a retry into the same --out works.
+func releaseClaim(dir string, own bool) {
+	path := filepath.Join(dir, results.FileName)
+	if st, err := os.Stat(path); err == nil && st.Size() == 0 {
+		_ = os.Remove(path)
+	}
+	if own {
+		_ = os.Remove(dir) // only when empty
+	}
+}
+
 // sweepLeftovers cleans up after runs whose scalebench died (kill -9, a
 // crash): it stops what they left running, marks them abandoned and says
 // so on stderr. It returns one run warning per run cleaned.

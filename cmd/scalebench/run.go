@@ -154,6 +154,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if err != nil {
 		return nil, err
 	}
+	defer releaseClaim(dir, a.out == "")
 	defer func() {
 		if err := guard.Close(); err != nil {
 			fmt.Fprintf(a.stderr, "scalebench: cleanup: %v\n", err)

@@ -93,3 +93,20 @@ func TestOutHoldingRunRefused(t *testing.T) {
 		t.Errorf("results.json changed to %q", got)
 	}
 }
+
+// A run that fails before it starts (here: no docker engine at this
+// address) gives its claimed --out back: a retry is not refused.
+func TestFailedStartReleasesOut(t *testing.T) {
+	t.Setenv(reaper.EnvStateDir, t.TempDir())
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-docker.sock"))
+	out := t.TempDir()
+	for range 2 {
+		code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--driver", "docker", "--out", out, "--no-progress")
+		if code != exitRuntime || strings.Contains(stderr, "already holds a run") {
+			t.Fatalf("exit %d, stderr %q; want exit 1 for the missing engine, never a refused folder", code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, results.FileName)); !os.IsNotExist(err) {
+		t.Errorf("results.json left in %s: %v", out, err)
+	}
+}

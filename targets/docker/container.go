@@ -120,6 +120,7 @@ func (d *Driver) start(ctx context.Context, cs containerSpec) (c *container, err
 		return nil, fmt.Errorf("create %s container %s: %w", cs.role, cs.name, err)
 	}
 	made := &container{id: created.ID, name: cs.name, role: cs.role, image: cs.image, cmd: cs.cmd}
+	d.opts.Tracker.DockerCreated("container", created.ID, cs.name)
 	// The deferred removal holds its own reference: the error returns
 	// below set the named result c to nil.
 	defer func() {
@@ -197,6 +198,7 @@ func (d *Driver) remove(ctx context.Context, c *container) error {
 	if err != nil && !isNoSuch(err) {
 		return fmt.Errorf("remove %s container %s: %w", c.role, c.name, err)
 	}
+	d.opts.Tracker.DockerRemoved(c.id)
 	return nil
 }
 

@@ -95,6 +95,7 @@ func New(ctx context.Context, opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker: create network for run %s: %w", d.runID, err)
 	}
+	opts.Tracker.DockerCreated("network", d.network.ID, d.network.Name)
 	d.bg, d.cancelBG = context.WithCancel(context.Background())
 	return d, nil
 }
@@ -187,6 +188,8 @@ func (d *Driver) Close(ctx context.Context) error {
 	var errs []error
 	if _, err := removeLabelled(ctx, d.pool, LabelRun+"="+d.runID, nil); err != nil {
 		errs = append(errs, err)
+	} else if d.network != nil {
+		d.opts.Tracker.DockerRemoved(d.network.ID)
 	}
 	d.cancelBG()
 	d.expiring.Wait()

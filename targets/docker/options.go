@@ -67,7 +67,25 @@ type Options struct {
 	TargetCPUs []int
 	// Log receives progress lines (image builds, sweeps). Nil: discarded.
 	Log io.Writer
+	// Tracker, when set, hears about every container and network the
+	// driver creates and removes, for the run's record (targets/reaper).
+	Tracker Tracker
 }
+
+// Tracker is told what the driver creates. Its methods must return quickly.
+type Tracker interface {
+	// DockerCreated: a container or network ("container", "network")
+	// with this id and name now exists.
+	DockerCreated(kind, id, name string)
+	// DockerRemoved: the container or network id was removed.
+	DockerRemoved(id string)
+}
+
+// nopTracker is the Tracker of a driver given none.
+type nopTracker struct{}
+
+func (nopTracker) DockerCreated(string, string, string) {}
+func (nopTracker) DockerRemoved(string)                 {}
 
 // withDefaults fills empty fields from the environment and the defaults.
 func (o Options) withDefaults() Options {
@@ -79,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Tracker == nil {
+		o.Tracker = nopTracker{}
 	}
 	return o
 }

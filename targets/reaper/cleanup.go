@@ -167,6 +167,9 @@ func markAbandoned(rec *Record) (bool, error) {
 	if rec.Dir == "" {
 		return false, nil
 	}
+	if st, err := os.Stat(filepath.Join(rec.Dir, results.FileName)); err == nil && st.Size() == 0 {
+		return false, nil // claimed, never written: the run died before it began
+	}
 	run, err := results.Read(rec.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

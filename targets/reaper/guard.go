@@ -189,6 +189,27 @@ func (g *Guard) CgroupRemoved(dir string) {
 // DockerUsed records that the run creates containers and networks.
 func (g *Guard) DockerUsed() { g.update(func(r *Record) { r.Docker = true }) }
 
+// DockerCreated records a container or network ("container", "network").
+func (g *Guard) DockerCreated(kind, id, name string) {
+	g.update(func(r *Record) {
+		r.Docker = true
+		if kind == "network" {
+			r.Networks = append(r.Networks, Resource{ID: id, Name: name})
+		} else {
+			r.Containers = append(r.Containers, Resource{ID: id, Name: name})
+		}
+	})
+}
+
+// DockerRemoved forgets a container or network.
+func (g *Guard) DockerRemoved(id string) {
+	g.update(func(r *Record) {
+		gone := func(x Resource) bool { return x.ID == id }
+		r.Containers = slices.DeleteFunc(r.Containers, gone)
+		r.Networks = slices.DeleteFunc(r.Networks, gone)
+	})
+}
+
 // update changes the record and rewrites its file.
 func (g *Guard) update(f func(*Record)) {
 	if g == nil {

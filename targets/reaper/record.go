@@ -35,6 +35,11 @@ type Record struct {
 	// Docker is set once the run uses the Docker engine: its containers
 	// and networks carry the label scalebench.run=<run id>.
 	Docker bool `json:"docker,omitempty"`
+	// Containers and Networks are those created and not yet removed
+	// (what cleaning removes is found by the label, these say what to
+	// expect).
+	Containers []Resource `json:"containers,omitempty"`
+	Networks   []Resource `json:"networks,omitempty"`
 	// Reaped is what the guard stopped after the owner died.
 	Reaped *Cleaned `json:"reaped,omitempty"`
 }
@@ -43,6 +48,12 @@ type Record struct {
 type Proc struct {
 	PID   int    `json:"pid"`
 	Start string `json:"start"`
+}
+
+// Resource is a Docker container or network.
+type Resource struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // Group is one started process group: its leader and what it serves.

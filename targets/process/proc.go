@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -56,6 +57,11 @@ type procSpec struct {
 func startProc(ps procSpec, onExit func(p *proc, err error)) (*proc, error) {
 	if len(ps.argv) == 0 {
 		return nil, fmt.Errorf("%s: empty command", ps.name)
+	}
+	// The folder again: the results folder may have been deleted since
+	// the deployment made it.
+	if err := os.MkdirAll(filepath.Dir(ps.logPath), 0o755); err != nil {
+		return nil, fmt.Errorf("%s: create log folder: %w", ps.name, err)
 	}
 	logf, err := os.OpenFile(ps.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

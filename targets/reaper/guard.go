@@ -57,8 +57,8 @@ func Claim(base string, folder func(id string) (string, error), opts Options) (g
 	if state == "" {
 		state = StateDir()
 	}
-	if err := os.MkdirAll(state, 0o700); err != nil {
-		return nil, "", "", fmt.Errorf("state folder: %w", err)
+	if err := ownDir(state); err != nil {
+		return nil, "", "", err
 	}
 	for n := 1; n <= maxClaims; n++ {
 		id = base
@@ -247,6 +247,23 @@ func (g *Guard) Close() error {
 	g.stopGuard()
 	if err != nil {
 		return fmt.Errorf("run record: %w", err)
+	}
+	return nil
+}
+
+// ownDir creates the state folder (mode 0700) and checks that it is a
+// folder of this user's, not one another user planted in /tmp.
+func ownDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state folder: %w (set %s to a folder you own)", err, EnvStateDir)
+	}
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("state folder: %w", err)
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !st.IsDir() || (ok && int(sys.Uid) != os.Getuid()) {
+		return fmt.Errorf("state folder %s is not a folder owned by you (set %s to one that is)", dir, EnvStateDir)
 	}
 	return nil
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/scalebench/scalebench/targets"
 )
 
-// The results folder (holding the log folder) deleted between two targets:
+// The results folder (holding the log folder, its name full of what nginx
+// configs care about) deleted between two targets:
 // the next target starts anyway, nginx included, and logs into a new folder
 // at the same place.
 func TestLogDirDeletedMidRun(t *testing.T) {
@@ -21,7 +22,7 @@ func TestLogDirDeletedMidRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "run with space")
+	out := filepath.Join(t.TempDir(), `run "with; space{#`)
 	logs := filepath.Join(out, "logs")
 	d := New(Options{Exe: exe, LogDir: logs, RunID: "gone"})
 	t.Cleanup(func() { _ = d.Close(context.Background()) })

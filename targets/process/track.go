@@ -73,8 +73,12 @@ func (dep *Deployment) killTracked() {
 			return
 		}
 		for _, s := range pids {
-			if pid, err := strconv.Atoi(s); err == nil {
+			// Never ourselves: a thread of ours found there (one that
+			// forked a server) must not get the group killed.
+			if pid, err := strconv.Atoi(s); err == nil && pid != os.Getpid() {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
+			} else if err == nil && len(pids) == 1 {
+				return
 			}
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -28,6 +28,9 @@ func TestDownStopsEscapedServer(t *testing.T) {
 	if err != nil || len(strings.Fields(string(procs))) < 2 {
 		t.Fatalf("tracking cgroup %s holds %q (%v), want sh and python", dep.track, procs, err)
 	}
+	if pids := string(procs); strings.Contains(" "+strings.Join(strings.Fields(pids), " ")+" ", " "+strconv.Itoa(os.Getpid())+" ") {
+		t.Errorf("this process has a thread in the tracking cgroup (%s)", pids)
+	}
 	if err := dep.Down(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -126,7 +126,7 @@ func cgroupProcs(dirs []string) []int {
 			continue
 		}
 		for _, f := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(f); err == nil && !slices.Contains(out, pid) {
+			if pid, err := strconv.Atoi(f); err == nil && pid != os.Getpid() && !slices.Contains(out, pid) {
 				out = append(out, pid)
 			}
 		}

@@ -134,7 +134,7 @@ func TestWatchAfterOwnerDied(t *testing.T) {
 	}
 	// The next sweep reports what the guard did and deletes the record.
 	cl, err := Sweep(context.Background(), state, CleanOptions{})
-	if err != nil || len(cl) != 1 || !cl[0].ByGuard || !strings.Contains(cl[0].String(), "its guard stopped 1 process groups") {
+	if err != nil || len(cl) != 1 || !cl[0].ByGuard || !strings.Contains(cl[0].String(), "its guard stopped 1 process group:") {
 		t.Errorf("Sweep after Watch = %+v, %v", cl, err)
 	}
 	_ = rec

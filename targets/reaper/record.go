@@ -102,7 +102,11 @@ func (c Cleaned) String() string {
 			if c.ByGuard {
 				verb = "its guard stopped"
 			}
-			fmt.Fprintf(&b, ": %s %d process groups: %s", verb, len(c.Stopped), strings.Join(c.Stopped, ", "))
+			groups := "process groups"
+			if len(c.Stopped) == 1 {
+				groups = "process group"
+			}
+			fmt.Fprintf(&b, ": %s %d %s: %s", verb, len(c.Stopped), groups, strings.Join(c.Stopped, ", "))
 		}
 		if len(c.Docker) > 0 {
 			fmt.Fprintf(&b, "; removed %s", strings.Join(c.Docker, ", "))

@@ -199,6 +199,13 @@ func TestKill9GuardToo(t *testing.T) {
 		t.Fatalf("nothing survived the kill of scalebench and its guard; this test wants the server behind sh -c to survive")
 	}
 	t.Setenv(reaper.EnvStateDir, state)
+	code, stdout, _ := runCLI(t, "clean", "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "would clean up after run "+rec.RunID) || !strings.Contains(stdout, "wrapped/instance-1") {
+		t.Errorf("clean --dry-run: exit %d, stdout %q; want the run and its server listed", code, stdout)
+	}
+	if left := leftovers(rec, pids); len(left) == 0 {
+		t.Fatalf("clean --dry-run stopped the server")
+	}
 	next := t.TempDir()
 	code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", next, "--no-progress")
 	if code != 0 {

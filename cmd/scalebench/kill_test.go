@@ -36,7 +36,7 @@ func startCLI(t *testing.T, state string, out *bytes.Buffer, args ...string) *ex
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), cliEnv+"=1", reaper.EnvStateDir+"="+state)
+	cmd.Env = append(os.Environ(), cliEnv+"=1", reaper.EnvStateDir+"="+state, "SCALEBENCH_SERVE_EXE="+exe)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -21,12 +21,16 @@ func TestDownStopsEscapedServer(t *testing.T) {
 	if d.cgroups().pidsParent == "" {
 		t.Fatal("this test needs the cgroup v1 pids hierarchy and the permission to create groups in it (run as root on a cgroup v1 host)")
 	}
-	dep := up(t, d, targets.Spec{Topology: "command",
-		Command: []string{"sh", "-c", "setsid python3 -m http.server $PORT --bind 127.0.0.1 & wait"}})
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := up(t, d, targets.Spec{Topology: "command", Health: "/healthz",
+		Command: []string{"sh", "-c", `setsid "$0" serve --port $PORT & wait`, exe}})
 	port := strings.TrimPrefix(dep.Endpoint(), "http://127.0.0.1:")
 	procs, err := os.ReadFile(filepath.Join(dep.track, "cgroup.procs"))
 	if err != nil || len(strings.Fields(string(procs))) < 2 {
-		t.Fatalf("tracking cgroup %s holds %q (%v), want sh and python", dep.track, procs, err)
+		t.Fatalf("tracking cgroup %s holds %q (%v), want sh and the server", dep.track, procs, err)
 	}
 	if pids := string(procs); strings.Contains(" "+strings.Join(strings.Fields(pids), " ")+" ", " "+strconv.Itoa(os.Getpid())+" ") {
 		t.Errorf("this process has a thread in the tracking cgroup (%s)", pids)

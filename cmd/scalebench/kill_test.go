@@ -143,13 +143,20 @@ func checkAbandoned(t *testing.T, state, id, dir string) {
 // and marks it abandoned.
 func TestKill9LeavesNothing(t *testing.T) {
 	for _, tt := range []struct {
-		target string
-		groups int // nginx + 2 instances; + redis; sh
-	}{{"replicas", 3}, {"cached", 4}, {"wrapped", 1}} {
+		scenario, target string
+		groups           int // nginx + 2 instances; + redis; sh
+	}{
+		{"testdata/kill9.yaml", "replicas", 3},
+		{"testdata/kill9.yaml", "cached", 4},
+		{"testdata/kill9.yaml", "wrapped", 1},
+		// WebSocket rooms across replicas over Redis pub/sub, with CPU
+		// budgets (cgroups): the issue's `websocket --target replicas-redis`.
+		{"websocket", "replicas-redis", 4},
+	} {
 		t.Run(tt.target, func(t *testing.T) {
 			state, out := t.TempDir(), filepath.Join(t.TempDir(), "run")
 			var log bytes.Buffer
-			cmd := startCLI(t, state, &log, "run", "testdata/kill9.yaml", "--target", tt.target, "--out", out, "--no-progress")
+			cmd := startCLI(t, state, &log, "run", tt.scenario, "--target", tt.target, "--out", out, "--no-progress")
 			rec := waitRecord(t, state, tt.groups, 30*time.Second)
 			waitListening(t, rec, 10*time.Second)
 			time.Sleep(500 * time.Millisecond) // load flowing
@@ -159,6 +166,12 @@ func TestKill9LeavesNothing(t *testing.T) {
 			}
 			_ = cmd.Wait()
 			waitNothingLeft(t, rec, pids)
+			t.Logf("%d process groups, %d cgroups recorded", len(rec.Groups), len(rec.Cgroups))
+			for _, dir := range rec.Cgroups {
+				if _, err := os.Stat(dir); err == nil {
+					t.Errorf("cgroup %s of the killed run still exists", dir)
+				}
+			}
 			checkAbandoned(t, state, rec.RunID, out)
 			if t.Failed() {
 				t.Logf("scalebench output:\n%s", log.String())

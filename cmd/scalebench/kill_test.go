@@ -117,8 +117,8 @@ func waitNothingLeft(t *testing.T, rec reaper.Record, pids map[int]string) {
 }
 
 // checkAbandoned runs `scalebench clean` and checks that it reports run id
-// and that its results say "abandoned".
-func checkAbandoned(t *testing.T, state, id, dir string) {
+// and that its results say "abandoned", with target interrupted.
+func checkAbandoned(t *testing.T, state, id, dir, target string) {
 	t.Helper()
 	t.Setenv(reaper.EnvStateDir, state)
 	code, stdout, stderr := runCLI(t, "clean")
@@ -131,6 +131,9 @@ func checkAbandoned(t *testing.T, state, id, dir string) {
 	}
 	if run.Status != results.RunAbandoned {
 		t.Errorf("results.json status %q, want %q", run.Status, results.RunAbandoned)
+	}
+	if n := len(run.Targets); n == 0 || run.Targets[n-1].Name != target || run.Targets[n-1].Status != results.StatusInterrupted {
+		t.Errorf("results.json targets %+v, want %s last, interrupted", run.Targets, target)
 	}
 	if paths, _ := filepath.Glob(filepath.Join(state, "*.json")); len(paths) > 0 {
 		t.Errorf("records left after clean: %v", paths)
@@ -172,7 +175,7 @@ func TestKill9LeavesNothing(t *testing.T) {
 					t.Errorf("cgroup %s of the killed run still exists", dir)
 				}
 			}
-			checkAbandoned(t, state, rec.RunID, out)
+			checkAbandoned(t, state, rec.RunID, out, tt.target)
 			if t.Failed() {
 				t.Logf("scalebench output:\n%s", log.String())
 			}
@@ -278,7 +281,7 @@ func TestKill9Docker(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	checkNothingLeft(t, rec.RunID)
-	checkAbandoned(t, state, rec.RunID, out)
+	checkAbandoned(t, state, rec.RunID, out, "cached")
 	if t.Failed() {
 		t.Logf("scalebench output:\n%s", log.String())
 	}

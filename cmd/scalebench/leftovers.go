@@ -15,6 +15,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets/docker"
 	"github.com/scalebench/scalebench/targets/reaper"
 )
@@ -70,6 +72,25 @@ func claimOut(dir string) error {
 		return fmt.Errorf("create results folder: %w", err)
 	}
 	return f.Close()
+}
+
+// guardObserver tells the run's guard which target is being measured,
+// so an abandoned run's results name it.
+type guardObserver struct {
+	runner.Observer
+	guard *reaper.Guard
+	sc    *scenarios.Scenario
+	runID string
+}
+
+// TargetStarted records the target in the guard, then passes it on.
+func (o guardObserver) TargetStarted(name string, index, total int) {
+	for _, t := range o.sc.Targets {
+		if t.Name == name {
+			o.guard.TargetStarted(name, runner.Spec(o.sc, t, o.runID).Topology)
+		}
+	}
+	o.Observer.TargetStarted(name, index, total)
 }
 
 // releaseClaim undoes claimRun's claim of dir when the run never wrote

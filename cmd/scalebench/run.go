@@ -209,7 +209,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Quick:         a.quick,
 		Only:          a.only,
 		GeneratorCPUs: genCPUs,
-		Observer:      obs,
+		Observer:      guardObserver{Observer: obs, guard: guard, sc: sc, runID: id},
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err

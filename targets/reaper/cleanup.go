@@ -181,6 +181,10 @@ func markAbandoned(rec *Record) (bool, error) {
 		return false, nil
 	}
 	run.Status = results.RunAbandoned
+	if rec.Target != "" && !slices.ContainsFunc(run.Targets, func(t results.Target) bool { return t.Name == rec.Target }) {
+		run.Targets = append(run.Targets, results.Target{Name: rec.Target, Topology: rec.Topology, Status: results.StatusInterrupted,
+			Error: "scalebench died while this target ran (the run was abandoned): what it measured was lost", Steps: []results.Step{}})
+	}
 	run.Warnings = append(run.Warnings, fmt.Sprintf("abandoned: scalebench (pid %d) ended without finishing the run (killed or crashed); what it had started was stopped at %s", rec.Owner.PID, time.Now().UTC().Format(time.RFC3339)))
 	if err := results.Write(rec.Dir, run); err != nil {
 		return false, fmt.Errorf("mark run abandoned: %w", err)

@@ -186,6 +186,11 @@ func (g *Guard) CgroupRemoved(dir string) {
 	g.update(func(r *Record) { r.Cgroups = slices.DeleteFunc(r.Cgroups, func(x string) bool { return x == dir }) })
 }
 
+// TargetStarted records the target now being measured.
+func (g *Guard) TargetStarted(name, topology string) {
+	g.update(func(r *Record) { r.Target, r.Topology = name, topology })
+}
+
 // DockerUsed records that the run creates containers and networks.
 func (g *Guard) DockerUsed() { g.update(func(r *Record) { r.Docker = true }) }
 

@@ -60,7 +60,7 @@ func deadRecord(t *testing.T, state string) (*Record, *exec.Cmd) {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
-	rec := &Record{RunID: "dead", Dir: dir, Owner: Proc{PID: dead.Process.Pid, Start: "1"},
+	rec := &Record{RunID: "dead", Dir: dir, Owner: Proc{PID: dead.Process.Pid, Start: "1"}, Target: "t", Topology: "single",
 		Groups: []Group{{Proc: Proc{PID: pid, Start: pgroup.StartTime(pid)}, Name: "t/instance-1", Signal: int(syscall.SIGTERM), Port: 1234}}}
 	if err := writeRecord(recordPath(state, "dead"), rec); err != nil {
 		t.Fatal(err)
@@ -89,7 +89,10 @@ func TestSweepDeadRun(t *testing.T) {
 	}
 	run, err := results.Read(rec.Dir)
 	if err != nil || run.Status != results.RunAbandoned || len(run.Warnings) == 0 {
-		t.Errorf("run = %+v, %v; want status abandoned with a warning", run, err)
+		t.Fatalf("run = %+v, %v; want status abandoned with a warning", run, err)
+	}
+	if len(run.Targets) != 1 || run.Targets[0].Name != "t" || run.Targets[0].Status != results.StatusInterrupted || run.Targets[0].Topology != "single" {
+		t.Errorf("targets = %+v, want t (single) interrupted", run.Targets)
 	}
 	if _, err := os.Stat(recordPath(state, "dead")); !os.IsNotExist(err) {
 		t.Errorf("record still there: %v", err)

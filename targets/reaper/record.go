@@ -40,6 +40,10 @@ type Record struct {
 	// expect).
 	Containers []Resource `json:"containers,omitempty"`
 	Networks   []Resource `json:"networks,omitempty"`
+	// Target and Topology name the target being measured, if any: an
+	// abandoned run's results list it as interrupted.
+	Target   string `json:"target,omitempty"`
+	Topology string `json:"topology,omitempty"`
 	// Reaped is what the guard stopped after the owner died.
 	Reaped *Cleaned `json:"reaped,omitempty"`
 }

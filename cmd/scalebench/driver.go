@@ -11,6 +11,7 @@ import (
 	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/targets/docker"
 	"github.com/scalebench/scalebench/targets/process"
+	"github.com/scalebench/scalebench/targets/swarm"
 )
 
 // driver is what a run needs from a target driver beyond runner.Driver.
@@ -56,8 +57,19 @@ func newDriver(ctx context.Context, name, runID, dir string, a runArgs) (driver,
 			return nil, fmt.Errorf("docker driver: %w", err)
 		}
 		return d, nil
+	case "swarm":
+		d, err := swarm.New(ctx, swarm.Options{
+			RunID:      runID,
+			AppImage:   a.docker.appImage,
+			RedisImage: a.docker.redisImage,
+			NginxImage: a.docker.nginxImage,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("swarm driver: %w", err)
+		}
+		return d, nil
 	}
-	return nil, usageError{fmt.Errorf("driver %q: want process or docker", name)}
+	return nil, usageError{fmt.Errorf("driver %q: want process, docker or swarm", name)}
 }
 
 // pinGenerator keeps the load generator off the targets' CPUs: it pins this

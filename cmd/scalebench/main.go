@@ -50,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			serveCommand(),
 			workerCommand(),
 			balanceCommand(),
+			relayCommand(),
 		},
 	}
 	for _, c := range app.Commands {

@@ -29,7 +29,7 @@ func runCommand() *cli.Command {
 			".\nFlags may come before or after the scenario names. See docs/cli.md and docs/scenarios.md.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "write the run into `DIR` (default results/runs/<run-id>; with several scenarios, DIR/<scenario>)"},
-			&cli.StringFlag{Name: "driver", Usage: "target driver: process or docker (default: the scenario's, else process)"},
+			&cli.StringFlag{Name: "driver", Usage: "target driver: process, docker or swarm (default: the scenario's, else process)"},
 			&cli.StringSliceFlag{Name: "target", Usage: "run only the target `NAME` (repeatable)"},
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
@@ -87,8 +87,8 @@ func runScenarios(parent context.Context, a runArgs) error {
 	if len(problems) > 0 {
 		return exitError{exitUsage, errors.Join(problems...)}
 	}
-	if a.driver != "" && a.driver != "process" && a.driver != "docker" {
-		return usageError{fmt.Errorf("--driver %q: want process or docker", a.driver)}
+	if a.driver != "" && a.driver != "process" && a.driver != "docker" && a.driver != "swarm" {
+		return usageError{fmt.Errorf("--driver %q: want process, docker or swarm", a.driver)}
 	}
 
 	ctx, cancel := context.WithCancel(parent)

@@ -10,6 +10,7 @@ import (
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/targets/docker"
+	"github.com/scalebench/scalebench/targets/kubernetes"
 	"github.com/scalebench/scalebench/targets/process"
 	"github.com/scalebench/scalebench/targets/swarm"
 )
@@ -68,8 +69,20 @@ func newDriver(ctx context.Context, name, runID, dir string, a runArgs) (driver,
 			return nil, fmt.Errorf("swarm driver: %w", err)
 		}
 		return d, nil
+	case "kubernetes":
+		d, err := kubernetes.New(ctx, kubernetes.Options{
+			RunID:      runID,
+			Kubeconfig: a.kube.config,
+			Context:    a.kube.context,
+			Namespace:  a.kube.namespace,
+			Images:     kubeImages(a.docker),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("kubernetes driver: %w", err)
+		}
+		return d, nil
 	}
-	return nil, usageError{fmt.Errorf("driver %q: want process, docker or swarm", name)}
+	return nil, usageError{fmt.Errorf("driver %q: want process, docker, swarm or kubernetes", name)}
 }
 
 // pinGenerator keeps the load generator off the targets' CPUs: it pins this

@@ -51,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			workerCommand(),
 			balanceCommand(),
 			relayCommand(),
+			kubernetesCommand(),
 		},
 	}
 	for _, c := range app.Commands {

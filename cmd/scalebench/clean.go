@@ -24,6 +24,11 @@ func cleanCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if !c.Bool("dry-run") {
+				if err := cleanSwarm(c.Context, c.App.Writer, c.Bool("all")); err != nil {
+					return err
+				}
+			}
 			removed, err := docker.Clean(c.Context, pool, docker.CleanOptions{All: c.Bool("all"), DryRun: c.Bool("dry-run")})
 			verb := "removed"
 			if c.Bool("dry-run") {

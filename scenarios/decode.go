@@ -11,7 +11,7 @@ import (
 
 // Closed sets of values, in the order the docs list them.
 var (
-	drivers = []string{"process", "docker"}
+	drivers = []string{"process", "docker", "swarm", "kubernetes"}
 	methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 	shapes  = []string{"rate", "steps", "ramp", "concurrency"}
 )

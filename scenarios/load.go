@@ -226,10 +226,10 @@ func (d *decoder) crossCheck(s *Scenario) {
 		}
 		first[t.Name] = t.Line
 		switch kind := t.Kind(); {
-		case kind == KindImage && s.Driver != "docker":
-			d.add(t.Line, field(p, "image"), "an image target needs driver: docker (the %s driver runs local programs; use command)", s.Driver)
-		case kind == KindCommand && s.Driver == "docker":
-			d.add(t.Line, field(p, "command"), "a command target needs driver: process (the docker driver runs images; use image)")
+		case kind == KindImage && s.Driver != "docker" && s.Driver != "swarm" && s.Driver != "kubernetes":
+			d.add(t.Line, field(p, "image"), "an image target needs driver: docker, swarm or kubernetes (the %s driver runs local programs; use command)", s.Driver)
+		case kind == KindCommand && (s.Driver == "docker" || s.Driver == "swarm" || s.Driver == "kubernetes"):
+			d.add(t.Line, field(p, "command"), "a command target needs driver: process (the %s driver runs images; use image)", s.Driver)
 		}
 	}
 }

@@ -15,7 +15,7 @@ type Scenario struct {
 	Name string `yaml:"name" json:"name"`
 	// Description says what the scenario shows.
 	Description string `yaml:"description" json:"description"`
-	// Driver is "process" (default) or "docker".
+	// Driver is "process" (default), "docker", "swarm" or "kubernetes".
 	Driver string `yaml:"driver" json:"driver"`
 	// Defaults apply to every target unless the target overrides them.
 	Defaults Defaults `yaml:"defaults" json:"defaults"`

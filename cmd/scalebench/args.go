@@ -26,6 +26,14 @@ func interspersed(app *cli.App, args []string) []string {
 	if cmd == nil {
 		return args
 	}
+	// Descend into a subcommand (`kubernetes export`) named right after.
+	for cmdIdx+1 < len(args) {
+		sub := findSub(cmd, args[cmdIdx+1])
+		if sub == nil {
+			break
+		}
+		cmd, cmdIdx = sub, cmdIdx+1
+	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
 		_, isBool := f.(*cli.BoolFlag)
@@ -59,6 +67,15 @@ func interspersed(app *cli.App, args []string) []string {
 
 func findCommand(app *cli.App, name string) *cli.Command {
 	for _, c := range app.Commands {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+func findSub(cmd *cli.Command, name string) *cli.Command {
+	for _, c := range cmd.Subcommands {
 		if c.HasName(name) {
 			return c
 		}

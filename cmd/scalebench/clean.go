@@ -30,6 +30,11 @@ func cleanCommand() *cli.Command {
 			w := c.App.Writer
 			cleaned, perr := reaper.Sweep(c.Context, "", reaper.CleanOptions{Docker: dockerCleaner, DryRun: dry})
 			nothing := printCleaned(w, cleaned, dry)
+			if !dry {
+				if err := cleanSwarm(c.Context, w, c.Bool("all")); err != nil {
+					fmt.Fprintf(c.App.ErrWriter, "scalebench: %v\n", err)
+				}
+			}
 			pool, err := docker.Connect(c.Context, "")
 			if err != nil {
 				fmt.Fprintf(c.App.ErrWriter, "scalebench: docker: %v (containers and networks not checked)\n", err)

@@ -10,8 +10,10 @@ import (
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/targets/docker"
+	"github.com/scalebench/scalebench/targets/kubernetes"
 	"github.com/scalebench/scalebench/targets/process"
 	"github.com/scalebench/scalebench/targets/reaper"
+	"github.com/scalebench/scalebench/targets/swarm"
 )
 
 // driver is what a run needs from a target driver beyond runner.Driver.
@@ -59,8 +61,31 @@ func newDriver(ctx context.Context, name, runID, dir string, guard *reaper.Guard
 			return nil, fmt.Errorf("docker driver: %w", err)
 		}
 		return d, nil
+	case "swarm":
+		d, err := swarm.New(ctx, swarm.Options{
+			RunID:      runID,
+			AppImage:   a.docker.appImage,
+			RedisImage: a.docker.redisImage,
+			NginxImage: a.docker.nginxImage,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("swarm driver: %w", err)
+		}
+		return d, nil
+	case "kubernetes":
+		d, err := kubernetes.New(ctx, kubernetes.Options{
+			RunID:      runID,
+			Kubeconfig: a.kube.config,
+			Context:    a.kube.context,
+			Namespace:  a.kube.namespace,
+			Images:     kubeImages(a.docker),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("kubernetes driver: %w", err)
+		}
+		return d, nil
 	}
-	return nil, usageError{fmt.Errorf("driver %q: want process or docker", name)}
+	return nil, usageError{fmt.Errorf("driver %q: want process, docker, swarm or kubernetes", name)}
 }
 
 // pinGenerator keeps the load generator off the targets' CPUs: it pins this

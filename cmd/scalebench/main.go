@@ -51,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			workerCommand(),
 			balanceCommand(),
 			reapCommand(),
+			relayCommand(),
+			kubernetesCommand(),
 		},
 	}
 	for _, c := range app.Commands {

@@ -29,12 +29,12 @@ func runCommand() *cli.Command {
 			".\nFlags may come before or after the scenario names. See docs/cli.md and docs/scenarios.md.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "write the run into `DIR` (default results/runs/<run-id>; with several scenarios, DIR/<scenario>)"},
-			&cli.StringFlag{Name: "driver", Usage: "target driver: process or docker (default: the scenario's, else process)"},
+			&cli.StringFlag{Name: "driver", Usage: "target driver: process, docker, swarm or kubernetes (default: the scenario's, else process)"},
 			&cli.StringSliceFlag{Name: "target", Usage: "run only the target `NAME` (repeatable)"},
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
-		}, dockerFlags()...),
+		}, append(dockerFlags(), kubeFlags()...)...),
 		Action: func(c *cli.Context) error {
 			return runScenarios(c.Context, runArgs{
 				scenarios:  c.Args().Slice(),
@@ -45,6 +45,7 @@ func runCommand() *cli.Command {
 				noProgress: c.Bool("no-progress"),
 				gate:       c.Bool("gate"),
 				docker:     dockerOptionsFrom(c),
+				kube:       kubeOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
 			})
@@ -61,6 +62,7 @@ type runArgs struct {
 	noProgress bool
 	gate       bool
 	docker     dockerOptions
+	kube       kubeOptions
 	stdout     io.Writer
 	stderr     io.Writer
 	// leftovers are run warnings about earlier runs cleaned up at start.
@@ -89,8 +91,8 @@ func runScenarios(parent context.Context, a runArgs) error {
 	if len(problems) > 0 {
 		return exitError{exitUsage, errors.Join(problems...)}
 	}
-	if a.driver != "" && a.driver != "process" && a.driver != "docker" {
-		return usageError{fmt.Errorf("--driver %q: want process or docker", a.driver)}
+	if a.driver != "" && a.driver != "process" && a.driver != "docker" && a.driver != "swarm" && a.driver != "kubernetes" {
+		return usageError{fmt.Errorf("--driver %q: want process, docker, swarm or kubernetes", a.driver)}
 	}
 
 	ctx, cancel := context.WithCancel(parent)

@@ -21,7 +21,7 @@ func serveCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1", Usage: "host to listen on"},
 			&cli.IntFlag{Name: "port", Usage: "port to listen on (default $PORT, else any free port)"},
-			&cli.StringFlag{Name: "id", Usage: "instance id in responses (default instance-<pid>)"},
+			&cli.StringFlag{Name: "id", EnvVars: []string{"SCALEBENCH_INSTANCE_ID"}, Usage: "instance id in responses (default instance-<pid>)"},
 			&cli.IntFlag{Name: "workers", Usage: "run a cluster primary with this many worker processes"},
 			&cli.StringFlag{Name: "worker-cgroups", Usage: "per worker slot, cgroup dirs to join (slots by ',', dirs by ':')"},
 			&cli.IntFlag{Name: "worker", Usage: "cluster worker slot (set by the primary)"},

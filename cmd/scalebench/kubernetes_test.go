@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// TestKubernetesExport exports every quickstart target and decodes each
+// document strictly with the Kubernetes API types.
+func TestKubernetesExport(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "kubernetes", "export", "--out", out, "--app-image", "registry.example/scalebench/app:1", "--nginx-image", "nginx:1.27", "--redis-image", "redis:7")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dec := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	for target, want := range map[string][]string{
+		"single":   {"Namespace", "Service", "Deployment"},
+		"cluster":  {"Namespace", "Service", "Deployment"},
+		"replicas": {"Namespace", "Service", "Deployment", "ConfigMap", "Service", "Deployment"},
+	} {
+		data, err := os.ReadFile(filepath.Join(out, target+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, doc := range strings.Split(string(data), "\n---\n")[1:] {
+			obj, gvk, err := dec.Decode([]byte(doc), nil, nil)
+			if err != nil || obj == nil {
+				t.Fatalf("%s: strict decode: %v\n%s", target, err, doc)
+			}
+			kinds = append(kinds, gvk.Kind)
+		}
+		if strings.Join(kinds, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: kinds %v, want %v", target, kinds, want)
+		}
+		if !strings.Contains(string(data), "registry.example/scalebench/app:1") {
+			t.Errorf("%s: the app image given is not used", target)
+		}
+	}
+}
+
+// TestKubernetesDriverWithoutCluster: no cluster, a clear error, no panic.
+func TestKubernetesDriverWithoutCluster(t *testing.T) {
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "absent"))
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	code, _, stderr := runCLI(t, "run", "quickstart", "--quick", "--driver", "kubernetes", "--out", t.TempDir(), "--no-progress")
+	if code != exitRuntime || !strings.Contains(stderr, "kubernetes") || strings.Contains(stderr, "panic") {
+		t.Errorf("exit %d, stderr %q; want exit 1 and a kubernetes error", code, stderr)
+	}
+}

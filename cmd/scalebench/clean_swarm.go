@@ -39,3 +39,26 @@ func cleanSwarm(ctx context.Context, w io.Writer, all bool) error {
 	}
 	return nil
 }
+
+// cleanSwarmRun removes the Swarm objects of runs that are no longer alive
+// (the guard calls it once its run died), leaving a swarm the run had
+// made, and lists what it removed.
+func cleanSwarmRun(ctx context.Context) []string {
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil
+	}
+	defer cli.Close()
+	if info, err := cli.Info(ctx); err != nil || !info.Swarm.ControlAvailable {
+		return nil
+	}
+	removed, _ := swarm.Clean(ctx, cli, swarm.CleanOptions{LeaveSwarm: true})
+	var out []string
+	for _, s := range removed.Services {
+		out = append(out, "swarm service "+s)
+	}
+	if removed.LeftSwarm {
+		out = append(out, "the single-node swarm the run had made")
+	}
+	return out
+}

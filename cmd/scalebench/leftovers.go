@@ -132,8 +132,9 @@ func dockerCleaner(ctx context.Context, runID string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Swarm services first: their tasks hold the run's overlay networks.
+	out := cleanSwarmRun(ctx)
 	removed, err := docker.CleanRun(ctx, pool, runID)
-	var out []string
 	for _, c := range removed.Containers {
 		out = append(out, "container "+c)
 	}

@@ -47,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			reportCommand(),
 			composeCommand(),
 			cleanCommand(),
+			compareCommand(),
 			serveCommand(),
 			workerCommand(),
 			balanceCommand(),

@@ -1,0 +1,89 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
+)
+
+// pair is one target's step at one level, on both sides.
+type pair struct {
+	target    string
+	load      float64
+	unit      string
+	base, new *results.Step
+}
+
+// row compares metric m at one level: over trials when both sides have at
+// least two, else over the steps' intervals, else not at all.
+func row(p pair, m Metric) Row {
+	r := Row{Target: p.target, Load: p.load, LoadUnit: p.unit, Metric: m}
+	bv, bci := m.step(p.base)
+	nv, nci := m.step(p.new)
+	bt, nt := m.trialValues(p.base), m.trialValues(p.new)
+	switch {
+	case math.IsNaN(bv) || math.IsNaN(nv):
+		r.Comparison = stats.Untested(bv, nv, stats.MethodNotFinite)
+		r.Note = "not measured on " + missingSide(bv, nv)
+	case len(bt) >= 2 && len(nt) >= 2:
+		r.Comparison = stats.CompareSamples(bt, nt)
+	case bci != nil && nci != nil:
+		r.Comparison = stats.CompareEstimates(bv, *bci, nv, *nci)
+	default:
+		r.Comparison = stats.Untested(bv, nv, stats.MethodNoInterval)
+		r.Note = "no interval"
+	}
+	if r.Note == "" {
+		r.Note = methodNote(r.Comparison)
+	}
+	if inv := invalid(p); inv != "" {
+		// An invalid step's figures cannot be trusted (the generator fell
+		// behind or saturated): show them, do not judge them.
+		r.Enough = false
+		r.Note = inv
+	}
+	return r
+}
+
+// methodNote explains a comparison that could not reach significance.
+func methodNote(c stats.Comparison) string {
+	switch {
+	case c.Method == stats.MethodTooFew:
+		return "too few trials"
+	case c.Method == stats.MethodZeroVariance:
+		return "no spread to test against"
+	case c.Method == stats.MethodNotFinite:
+		return "not a number"
+	case !c.Enough:
+		return fmt.Sprintf("%d vs %d trials cannot reach significance", c.N1, c.N2)
+	}
+	return ""
+}
+
+func missingSide(bv, nv float64) string {
+	switch {
+	case math.IsNaN(bv) && math.IsNaN(nv):
+		return "either side"
+	case math.IsNaN(bv):
+		return "base"
+	}
+	return "new"
+}
+
+// invalid says which side's step is invalid ("" when both are valid).
+func invalid(p pair) string {
+	var sides []string
+	if !p.base.Valid {
+		sides = append(sides, "base")
+	}
+	if !p.new.Valid {
+		sides = append(sides, "new")
+	}
+	if len(sides) == 0 {
+		return ""
+	}
+	return "invalid step in " + strings.Join(sides, " and ") + " (not judged)"
+}

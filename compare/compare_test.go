@@ -1,10 +1,13 @@
 package compare
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scalebench/scalebench/results"
 )
@@ -140,5 +143,31 @@ func TestFormat(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+// JSON then ReadJSON gives back the same table, as rendered.
+func TestJSONRoundTrip(t *testing.T) {
+	tb, err := Compare(synthetic(1, 1, 1, 0), synthetic(1.25, 1, 1.25, 0.01), Options{Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf, again strings.Builder
+	if err := Text(&buf, tb); err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := JSON(&js, tb); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(&js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Text(&again, back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(again.String(), buf.String()); diff != "" {
+		t.Errorf("Text(ReadJSON(JSON(t))) differs (-got +want):\n%s", diff)
 	}
 }

@@ -82,6 +82,9 @@ func (t *Table) Footer() string {
 // Conclusion is the one-line outcome: the regressions, or that there are none.
 func (t *Table) Conclusion() string {
 	regs := t.Regressions()
+	if t.Tested() == 0 {
+		return "nothing could be tested: the runs have neither ≥ 2 trials on both sides nor 95% intervals (results written before intervals existed?)"
+	}
 	if len(regs) == 0 {
 		return fmt.Sprintf("no significant regression of at least %s", pct(t.Threshold))
 	}

@@ -34,7 +34,7 @@ func row(p pair, m Metric) Row {
 		r.Comparison = stats.CompareEstimates(bv, *bci, nv, *nci)
 	default:
 		r.Comparison = stats.Untested(bv, nv, stats.MethodNoInterval)
-		r.Note = "no interval"
+		r.Note = "no interval" + lacking(bci == nil, nci == nil)
 	}
 	if r.Note == "" {
 		r.Note = methodNote(r.Comparison)
@@ -61,6 +61,17 @@ func methodNote(c stats.Comparison) string {
 		return fmt.Sprintf("%d vs %d trials cannot reach significance", c.N1, c.N2)
 	}
 	return ""
+}
+
+// lacking names the side(s) without trials or an interval: " in base", " in new", "".
+func lacking(base, new bool) string {
+	switch {
+	case base && new:
+		return ""
+	case base:
+		return " in base"
+	}
+	return " in new"
 }
 
 func missingSide(bv, nv float64) string {

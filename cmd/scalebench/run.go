@@ -34,8 +34,12 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
-		}, dockerFlags()...),
+		}, append(dockerFlags(), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
+			base, err := baselineArgsFrom(c)
+			if err != nil {
+				return err
+			}
 			return runScenarios(c.Context, runArgs{
 				scenarios:  c.Args().Slice(),
 				out:        c.String("out"),
@@ -47,6 +51,8 @@ func runCommand() *cli.Command {
 				docker:     dockerOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
+
+				baselineArgs: base,
 			})
 		},
 	}
@@ -63,6 +69,10 @@ type runArgs struct {
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
+
+	// baselineArgs and baseline: run --baseline (nil baseline: none).
+	baselineArgs baselineArgs
+	baseline     *baseline
 }
 
 func runScenarios(parent context.Context, a runArgs) error {
@@ -89,6 +99,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 	}
 	if a.driver != "" && a.driver != "process" && a.driver != "docker" {
 		return usageError{fmt.Errorf("--driver %q: want process or docker", a.driver)}
+	}
+	var err error
+	if a.baseline, err = loadBaseline(a.baselineArgs, loaded); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithCancel(parent)
@@ -131,8 +145,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 		return exitError{exitRuntime, errors.New("interrupted")}
 	case len(failed) > 0:
 		return exitError{exitRuntime, fmt.Errorf("targets failed: %s", strings.Join(failed, ", "))}
-	case a.gate && len(gateFailed) > 0:
-		return exitError{exitGate, fmt.Errorf("SLO gate failed: %s", strings.Join(gateFailed, ", "))}
+	case a.baseline.incomparableError() != nil:
+		return a.baseline.incomparableError()
+	case a.gate && (len(gateFailed) > 0 || len(a.baseline.regressed()) > 0):
+		return exitError{exitGate, gateError(gateFailed, a.baseline.regressed())}
 	}
 	return nil
 }
@@ -210,11 +226,18 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if err != nil {
 		return nil, err
 	}
+	cmp, err := a.baseline.compareRun(run, dir, a.stderr)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run}); err != nil {
 		fmt.Fprintf(a.stderr, "scalebench: render reports: %v\n", err)
 	}
 	fmt.Fprintln(a.stdout)
 	if err := report.Summary(a.stdout, run); err != nil {
+		return nil, err
+	}
+	if err := printComparison(a.stdout, cmp, dir); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(a.stdout, "\nresults: %s\nreport:  %s\n", filepath.Join(dir, results.FileName), filepath.Join(dir, "report.html"))

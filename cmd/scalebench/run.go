@@ -34,6 +34,8 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
+			&cli.IntFlag{Name: "trials", Usage: "measure each target `N` times, targets interleaved (default: the scenario's defaults.trials, else 1)"},
+			&cli.Float64Flag{Name: "min-effect", Usage: "smallest relative p99 difference a verdict calls a win, as a `FRACTION` (default: the scenario's defaults.min_effect, else 0.05)"},
 		}, append(dockerFlags(), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
 			base, err := baselineArgsFrom(c)
@@ -48,6 +50,8 @@ func runCommand() *cli.Command {
 				quick:      c.Bool("quick"),
 				noProgress: c.Bool("no-progress"),
 				gate:       c.Bool("gate"),
+				trials:     c.Int("trials"),
+				minEffect:  c.Float64("min-effect"),
 				docker:     dockerOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
@@ -66,6 +70,8 @@ type runArgs struct {
 	quick      bool
 	noProgress bool
 	gate       bool
+	trials     int
+	minEffect  float64
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
@@ -99,6 +105,12 @@ func runScenarios(parent context.Context, a runArgs) error {
 	}
 	if a.driver != "" && a.driver != "process" && a.driver != "docker" {
 		return usageError{fmt.Errorf("--driver %q: want process or docker", a.driver)}
+	}
+	if a.trials < 0 {
+		return usageError{fmt.Errorf("--trials %d: must be ≥ 1", a.trials)}
+	}
+	if a.minEffect < 0 || a.minEffect >= 1 {
+		return usageError{fmt.Errorf("--min-effect %v: must be in [0, 1) (0.05 = 5%%)", a.minEffect)}
 	}
 	var err error
 	if a.baseline, err = loadBaseline(a.baselineArgs, loaded); err != nil {
@@ -217,6 +229,8 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Only:          a.only,
 		GeneratorCPUs: genCPUs,
 		Observer:      obs,
+		Trials:        a.trials,
+		MinEffect:     a.minEffect,
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err

@@ -83,7 +83,7 @@ func (t *Table) Footer() string {
 func (t *Table) Conclusion() string {
 	regs := t.Regressions()
 	if t.Tested() == 0 {
-		return "nothing could be tested: the runs have neither ≥ 2 trials on both sides nor 95% intervals (results written before intervals existed?)"
+		return "nothing could be tested (see the notes: invalid steps, or neither ≥ 2 trials on both sides nor 95% intervals)"
 	}
 	if len(regs) == 0 {
 		return fmt.Sprintf("no significant regression of at least %s", pct(t.Threshold))

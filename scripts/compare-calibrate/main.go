@@ -66,7 +66,7 @@ func main() {
 // tally counts the outcomes of a set of comparisons.
 type tally struct {
 	compares, gateFailed  int
-	tested, flagged       int
+	rows, tested, flagged int
 	cpuFlagged, cpuTested int
 	flaggedMetrics        map[string]int
 }
@@ -77,6 +77,7 @@ func (t *tally) add(tb *compare.Table) {
 		t.gateFailed++
 	}
 	for _, r := range tb.Rows {
+		t.rows++
 		if !r.Tested() {
 			continue
 		}
@@ -124,7 +125,7 @@ func calibrate(ctx context.Context, c config) error {
 	n := max(c.pairs, (c.slow+1)/2)
 	for i := range n {
 		// Interleave base and slowed runs so a drift of the machine hits both.
-		b1, s1, err := runPair(ctx, c, dir, base, slow, 2*i, i < c.slow, &runSeconds)
+		b1, s1, err := runPair(ctx, c, dir, base, slow, 2*i, 2*i < c.slow, &runSeconds)
 		if err != nil {
 			return err
 		}
@@ -213,10 +214,10 @@ func report(c config, aa, det tally, secs []float64, total time.Duration) {
 	fmt.Printf("compare calibration: single at %d req/s, /work?cpu=%s vs %s, %d trial(s) of %s per run, threshold %.0f%%, %s correction\n",
 		c.rate, c.cpu, c.slowCPU, c.trials, c.duration, c.threshold*100, compare.CorrectionName(c.correction))
 	fmt.Printf("runs: %d, %.1f s each on average, %.0f s in all\n", len(secs), mean, total.Seconds())
-	fmt.Printf("A/A (%d pairs): %d of %d tested metrics flagged = %.1f%% (goal ≤ 5%%); --gate would fail %d of %d pairs; flagged: %v\n",
-		aa.compares, aa.flagged, aa.tested, pctOf(aa.flagged, aa.tested), aa.gateFailed, aa.compares, aa.flaggedMetrics)
-	fmt.Printf("+25%% CPU (%d pairs): cpu_per_request flagged worse in %d of %d = %.0f%%; --gate fails %d of %d = %.0f%% (goal ≥ 90%%); flagged: %v\n",
-		det.compares, det.cpuFlagged, det.cpuTested, pctOf(det.cpuFlagged, det.cpuTested), det.gateFailed, det.compares, pctOf(det.gateFailed, det.compares), det.flaggedMetrics)
+	fmt.Printf("A/A (%d pairs): %d of %d tested metrics flagged = %.1f%% (goal ≤ 5%%); --gate would fail %d of %d pairs; flagged: %v; %d of %d metrics not tested (invalid steps, no interval)\n",
+		aa.compares, aa.flagged, aa.tested, pctOf(aa.flagged, aa.tested), aa.gateFailed, aa.compares, aa.flaggedMetrics, aa.rows-aa.tested, aa.rows)
+	fmt.Printf("+25%% CPU (%d pairs): cpu_per_request flagged worse in %d of %d tested = %.0f%%; --gate fails %d of %d pairs = %.0f%% (goal ≥ 90%%); flagged: %v; %d of %d metrics not tested\n",
+		det.compares, det.cpuFlagged, det.cpuTested, pctOf(det.cpuFlagged, det.cpuTested), det.gateFailed, det.compares, pctOf(det.gateFailed, det.compares), det.flaggedMetrics, det.rows-det.tested, det.rows)
 }
 
 func pctOf(a, b int) float64 {

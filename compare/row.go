@@ -51,6 +51,10 @@ func row(p pair, m Metric) Row {
 // methodNote explains a comparison that could not reach significance.
 func methodNote(c stats.Comparison) string {
 	switch {
+	case c.Method == stats.MethodIdentical:
+		return "identical on both sides"
+	case c.Method == stats.MethodAllZero:
+		return "0 on both sides"
 	case c.Method == stats.MethodTooFew:
 		return "too few trials"
 	case c.Method == stats.MethodZeroVariance:

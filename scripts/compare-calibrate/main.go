@@ -39,6 +39,7 @@ type config struct {
 	perRunTimeout      time.Duration
 	correction         string
 	targetCPUBudgetStr string
+	reanalyse          bool
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.StringVar(&c.correction, "correction", compare.Holm, "holm or bh")
 	flag.StringVar(&c.out, "out", "", "folder for the runs (default: a temporary folder, removed)")
 	flag.StringVar(&c.targetCPUBudgetStr, "cpu-budget", "0.5", "cpu_budget of the instance")
+	flag.BoolVar(&c.reanalyse, "reanalyse", false, "do not run: compare the runs already in -out again (same -pairs and -slow)")
 	flag.Parse()
 	c.perRunTimeout = time.Duration(c.trials)*(c.duration+5*time.Second) + time.Minute
 	if err := calibrate(context.Background(), c); err != nil {
@@ -96,8 +98,11 @@ func (t *tally) add(tb *compare.Table) {
 }
 
 func calibrate(ctx context.Context, c config) error {
-	if c.bin == "" {
+	if c.bin == "" && !c.reanalyse {
 		return fmt.Errorf("-bin: name the scalebench binary")
+	}
+	if c.reanalyse && c.out == "" {
+		return fmt.Errorf("-reanalyse: name the folder of the runs with -out")
 	}
 	dir := c.out
 	if dir == "" {
@@ -112,11 +117,13 @@ func calibrate(ctx context.Context, c config) error {
 		return err
 	}
 	base, slow := filepath.Join(dir, "base.yaml"), filepath.Join(dir, "slow.yaml")
-	if err := writeScenario(base, c, c.cpu); err != nil {
-		return err
-	}
-	if err := writeScenario(slow, c, c.slowCPU); err != nil {
-		return err
+	if !c.reanalyse { // -reanalyse keeps the scenarios as they were run
+		if err := writeScenario(base, c, c.cpu); err != nil {
+			return err
+		}
+		if err := writeScenario(slow, c, c.slowCPU); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	aa, det := tally{flaggedMetrics: map[string]int{}}, tally{flaggedMetrics: map[string]int{}}
@@ -174,6 +181,9 @@ func runPair(ctx context.Context, c config, dir, base, slow string, i int, withS
 }
 
 func runOnce(ctx context.Context, c config, scenario, out string, secs *[]float64) (*results.Run, error) {
+	if c.reanalyse {
+		return results.Read(out)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.perRunTimeout)
 	defer cancel()
 	start := time.Now()

@@ -171,3 +171,48 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("Text(ReadJSON(JSON(t))) differs (-got +want):\n%s", diff)
 	}
 }
+
+// Invalid measurements: latency is not judged from an invalid step or
+// trial, CPU per request (the target's own cost) is.
+func TestCompareInvalid(t *testing.T) {
+	slow := synthetic(1.25, 1, 1.25, 0)
+	slow.Targets[0].Steps[0].Valid = false
+	tb, err := Compare(synthetic(1, 1, 1, 0), slow, Options{Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(t, tb, "p50"); r.Tested() || !strings.Contains(r.Note, "invalid step in new (not judged)") {
+		t.Errorf("p50 of an invalid step: tested %v, note %q; want untested", r.Tested(), r.Note)
+	}
+	if r := rowOf(t, tb, "cpu_per_request"); !r.Regression || !strings.Contains(r.Note, "judged") {
+		t.Errorf("cpu_per_request of an invalid step: regression %v, note %q; want judged and worse", r.Regression, r.Note)
+	}
+
+	withTrials := func(scale float64, invalid int) *results.Run {
+		r := synthetic(scale, 1, scale, 0)
+		for i, f := range []float64{0.99, 1, 1.01, 1.02} {
+			r.Targets[0].Steps[0].Trials = append(r.Targets[0].Steps[0].Trials, results.Trial{
+				Trial: i + 1, P50: scale * f, P90: 2 * scale * f, P99: 4 * scale * f, Throughput: 100 * f,
+				CPUPerRequestMs: 0.5 * scale * f, Valid: i >= invalid,
+			})
+		}
+		return r
+	}
+	tb, err = Compare(withTrials(1, 1), withTrials(1.25, 3), Options{Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(t, tb, "p50"); r.Tested() || r.Note != "too few valid trials (3 vs 1)" {
+		t.Errorf("p50 with 1 valid trial in new: tested %v, note %q", r.Tested(), r.Note)
+	}
+	if r := rowOf(t, tb, "cpu_per_request"); r.N1 != 4 || r.N2 != 4 || !r.Regression {
+		t.Errorf("cpu_per_request over trials: n %d vs %d, regression %v; want every trial, worse", r.N1, r.N2, r.Regression)
+	}
+	tb, err = Compare(withTrials(1, 1), withTrials(1.25, 1), Options{Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(t, tb, "p50"); r.N1 != 3 || r.Note != "2 invalid trial(s) left out" || !r.Regression {
+		t.Errorf("p50 with invalid trials left out: n %d, note %q, regression %v", r.N1, r.Note, r.Regression)
+	}
+}

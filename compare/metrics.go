@@ -15,6 +15,9 @@ type Metric struct {
 	Unit string `json:"unit"`
 	// LowerIsBetter is true for latency, errors and CPU.
 	LowerIsBetter bool `json:"lower_is_better"`
+	// TargetSide is true for a figure of the target alone (CPU per
+	// request), still meaningful when the generator fell behind.
+	TargetSide bool `json:"target_side,omitempty"`
 
 	// step returns the step's figure and its 95% interval (nil: none).
 	step func(*results.Step) (float64, *results.Interval)
@@ -38,7 +41,7 @@ var Metrics = []Metric{
 		trial: func(t results.Trial) float64 { return t.ErrorRate },
 	},
 	{
-		Name: "cpu_per_request", Unit: "ms/req", LowerIsBetter: true,
+		Name: "cpu_per_request", Unit: "ms/req", LowerIsBetter: true, TargetSide: true,
 		step: func(s *results.Step) (float64, *results.Interval) { return CPUPerRequest(s), s.CPUPerRequestCI },
 		trial: func(t results.Trial) float64 {
 			if t.CPUPerRequestMs <= 0 {
@@ -77,13 +80,18 @@ func CPUPerRequest(s *results.Step) float64 {
 	return s.Resources.CPUCoresMean * s.ElapsedS / float64(s.Requests) * 1000
 }
 
-// trialValues returns one value per trial of s (NaN ones dropped).
-func (m Metric) trialValues(s *results.Step) []float64 {
-	var out []float64
+// trialValues returns one value per measured trial of s and, when
+// validOnly, leaves invalid trials out, counting them.
+func (m Metric) trialValues(s *results.Step, validOnly bool) (vals []float64, invalid int) {
 	for _, t := range s.Trials {
-		if v := m.trial(t); !math.IsNaN(v) {
-			out = append(out, v)
+		v := m.trial(t)
+		switch {
+		case math.IsNaN(v):
+		case validOnly && !t.Valid:
+			invalid++
+		default:
+			vals = append(vals, v)
 		}
 	}
-	return out
+	return vals, invalid
 }

@@ -19,17 +19,37 @@ type pair struct {
 
 // row compares metric m at one level: over trials when both sides have at
 // least two, else over the steps' intervals, else not at all.
+//
+// Figures that depend on the generator keeping its schedule (latency,
+// throughput, errors) are judged only from valid measurements: invalid
+// trials are left out, and an invalid step without trials is shown but not
+// judged. CPU per request is the target's own cost per request, whatever
+// the schedule, so it is judged from every measurement.
 func row(p pair, m Metric) Row {
 	r := Row{Target: p.target, Load: p.load, LoadUnit: p.unit, Metric: m}
 	bv, bci := m.step(p.base)
 	nv, nci := m.step(p.new)
-	bt, nt := m.trialValues(p.base), m.trialValues(p.new)
+	strict := !m.TargetSide
+	bt, bDropped := m.trialValues(p.base, strict)
+	nt, nDropped := m.trialValues(p.new, strict)
+	trials := len(bt)+bDropped >= 2 && len(nt)+nDropped >= 2
 	switch {
 	case math.IsNaN(bv) || math.IsNaN(nv):
 		r.Comparison = stats.Untested(bv, nv, stats.MethodNotFinite)
 		r.Note = "not measured on " + missingSide(bv, nv)
-	case len(bt) >= 2 && len(nt) >= 2:
+	case trials && (len(bt) < 2 || len(nt) < 2):
+		r.Comparison = stats.Untested(bv, nv, stats.MethodTooFew)
+		r.Note = fmt.Sprintf("too few valid trials (%d vs %d)", len(bt), len(nt))
+	case trials:
 		r.Comparison = stats.CompareSamples(bt, nt)
+		if bDropped+nDropped > 0 {
+			r.Note = fmt.Sprintf("%d invalid trial(s) left out", bDropped+nDropped)
+		}
+	case strict && invalid(p) != "":
+		// An invalid step's figures cannot be trusted (the generator fell
+		// behind or saturated): show them, do not judge them.
+		r.Comparison = stats.Untested(bv, nv, stats.MethodNoInterval)
+		r.Note = invalid(p)
 	case bci != nil && nci != nil:
 		r.Comparison = stats.CompareEstimates(bv, *bci, nv, *nci)
 	default:
@@ -39,11 +59,8 @@ func row(p pair, m Metric) Row {
 	if r.Note == "" {
 		r.Note = methodNote(r.Comparison)
 	}
-	if inv := invalid(p); inv != "" {
-		// An invalid step's figures cannot be trusted (the generator fell
-		// behind or saturated): show them, do not judge them.
-		r.Enough = false
-		r.Note = inv
+	if inv := invalid(p); !strict && inv != "" && r.Note == "" {
+		r.Note = strings.Replace(inv, "(not judged)", "(judged: the target's own cost)", 1)
 	}
 	return r
 }

@@ -125,7 +125,8 @@ func shiftToRatio(lo, hi, base float64, onLog bool) results.Interval {
 		return results.Interval{math.Exp(lo), math.Exp(hi)}
 	}
 	if base > 0 {
-		return results.Interval{1 + lo/base, 1 + hi/base}
+		// The figures compared are never negative, nor is their ratio.
+		return results.Interval{math.Max(0, 1+lo/base), math.Max(0, 1+hi/base)}
 	}
 	return unknownCI
 }

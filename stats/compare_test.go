@@ -27,7 +27,8 @@ func TestCompareSamplesKnownAnswers(t *testing.T) {
 		{"welch raw", []float64{0, 1, 2}, []float64{3, 4, 5}, MethodWelch, 0.0213116, 1e-5, true, unknownCI},
 		// No shift at all: p = 1, interval 1 ± t(0.975, 4)·sqrt(2/3) / median.
 		{"welch no shift", []float64{0, 1, 2}, []float64{2, 1, 0}, MethodWelch, 1, 1e-12, true,
-			results.Interval{1 - 2.7764451*math.Sqrt(2.0/3), 1 + 2.7764451*math.Sqrt(2.0/3)}},
+			results.Interval{0, 1 + 2.7764451*math.Sqrt(2.0/3)}}, // lower bound clamped: a ratio of figures ≥ 0
+		{"welch no shift, narrow", []float64{10, 11, 12}, []float64{12, 11, 10}, MethodWelchLog, 1, 1e-12, true, unknownCI},
 		{"zeros both sides", []float64{0, 0, 0}, []float64{0, 0, 0}, MethodIdentical, 1, 0, false, results.Interval{1, 1}},
 		{"one trial", []float64{1}, []float64{1, 2}, MethodTooFew, 1, 0, false, unknownCI},
 		{"empty", nil, nil, MethodTooFew, 1, 0, false, unknownCI},

@@ -134,7 +134,7 @@ func children() []int {
 // nothing regresses and the gate passes whatever the machine's noise.
 func TestRunBaseline(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--quick", "--out", out, "--no-progress",
+	code, stdout, stderr := runCLI(t, "run", "testdata/tiny-noslo.yaml", "--quick", "--out", out, "--no-progress",
 		"--baseline", "../../fixtures/results/compare/tiny-slow-baseline.json", "--gate")
 	if code != 0 {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)

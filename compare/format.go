@@ -79,20 +79,29 @@ func (t *Table) Footer() string {
 		CorrectionName(t.Correction), t.Tested(), pct(t.Threshold))
 }
 
-// Conclusion is the one-line outcome: the regressions, or that there are none.
-func (t *Table) Conclusion() string {
+// Headline is the short outcome: how many regressions, or that there are
+// none, or that nothing could be tested.
+func (t *Table) Headline() string {
 	regs := t.Regressions()
-	if t.Tested() == 0 {
+	switch {
+	case t.Tested() == 0:
 		return "nothing could be tested (see the notes: invalid steps, or neither ≥ 2 trials on both sides nor 95% intervals)"
-	}
-	if len(regs) == 0 {
+	case len(regs) == 0:
 		return fmt.Sprintf("no significant regression of at least %s", pct(t.Threshold))
 	}
+	return fmt.Sprintf("%d significant regression(s) of at least %s", len(regs), pct(t.Threshold))
+}
+
+// Conclusion is the one-line outcome: the headline, with every regression.
+func (t *Table) Conclusion() string {
 	var parts []string
-	for _, r := range regs {
+	for _, r := range t.Regressions() {
 		parts = append(parts, r.Describe())
 	}
-	return fmt.Sprintf("%d significant regression(s) of at least %s: %s", len(regs), pct(t.Threshold), strings.Join(parts, "; "))
+	if len(parts) == 0 {
+		return t.Headline()
+	}
+	return t.Headline() + ": " + strings.Join(parts, "; ")
 }
 
 // Describe names a row and its change: "single at 1000 req/s: p99 +25.1% [+12.0%, +40.2%]".

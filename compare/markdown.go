@@ -14,7 +14,13 @@ func Markdown(w io.Writer, t *Table) error {
 	if len(t.Regressions()) > 0 {
 		mark = "❌"
 	}
-	ew.printf("%s **%s**\n\n", mark, mdEscape(t.Conclusion()))
+	ew.printf("%s **%s**\n\n", mark, mdEscape(t.Headline()))
+	for _, r := range t.Regressions() {
+		ew.printf("- %s\n", mdEscape(r.Describe()))
+	}
+	if len(t.Regressions()) > 0 {
+		ew.printf("\n")
+	}
 	ew.printf("Base `%s` → new `%s`.\n\n", mdEscape(sideLine(t.Base)), mdEscape(sideLine(t.New)))
 	mdList(ew, "**Environment differs** (figures may move for that reason alone):", t.Environment)
 	mdList(ew, "**Warnings:**", t.Warnings)

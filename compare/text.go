@@ -35,7 +35,10 @@ func Text(w io.Writer, t *Table) error {
 	}
 	ew.printf("\n")
 	writeList(ew, "not compared:", t.NotCompared)
-	ew.printf("%s\n%s\n", t.Footer(), t.Conclusion())
+	ew.printf("%s\n%s\n", t.Footer(), t.Headline())
+	for _, r := range t.Regressions() {
+		ew.printf("  - %s\n", r.Describe())
+	}
 	return ew.err
 }
 

@@ -22,7 +22,8 @@ const (
 
 // BaselineView is the comparison with a baseline, formatted for the page.
 type BaselineView struct {
-	Conclusion  string        `json:"conclusion"`
+	Headline    string        `json:"headline"`
+	Regressions []string      `json:"regressions,omitempty"`
 	Regressed   bool          `json:"regressed"`
 	Base        string        `json:"base"`
 	Footer      string        `json:"footer"`
@@ -64,8 +65,11 @@ func baselineOf(dir string, rs []*results.Run) (*comparison.Table, error) {
 // baselineView formats a comparison for the page.
 func baselineView(t *comparison.Table) *BaselineView {
 	v := &BaselineView{
-		Conclusion: t.Conclusion(), Regressed: len(t.Regressions()) > 0, Base: t.Base.ID, Footer: t.Footer(),
+		Headline: t.Headline(), Regressed: len(t.Regressions()) > 0, Base: t.Base.ID, Footer: t.Footer(),
 		Environment: t.Environment, NotCompared: t.NotCompared, Warnings: t.Warnings,
+	}
+	for _, r := range t.Regressions() {
+		v.Regressions = append(v.Regressions, r.Describe())
 	}
 	for _, r := range t.Rows {
 		v.Rows = append(v.Rows, BaselineRow{

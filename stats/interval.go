@@ -13,7 +13,8 @@ import (
 // independent — a slow second makes its neighbours slow too — so every
 // interval here is made by sectioning: the estimate comes from the whole
 // step, its spread from estimates over batches of consecutive seconds
-// (and over trials), with Student's t on the number of batches.
+// (and over trials), with Student's t on the number of batches; latency
+// percentiles on the log scale.
 
 // Tuning of the interval methods.
 const (
@@ -146,9 +147,27 @@ func QuantileCI(secs []results.Section, q, whole float64) (results.Interval, boo
 		}
 		est = append(est, float64(h.ValueAtQuantile(q))/1000)
 	}
-	iv, ok := Sectioning(whole, est)
-	iv[0] = max(iv[0], 0)
-	return iv, ok
+	return logSectioning(whole, est)
+}
+
+// logSectioning is Sectioning on the logarithms, mapped back: latency
+// varies by factors (a slow second is twice as slow, not 2 ms slower), so
+// its interval is asymmetric and never reaches below zero. With a value
+// that is not positive it falls back to Sectioning, floored at 0.
+func logSectioning(whole float64, est []float64) (results.Interval, bool) {
+	positive := whole > 0
+	logs := make([]float64, len(est))
+	for i, x := range est {
+		positive = positive && x > 0
+		logs[i] = math.Log(x)
+	}
+	if !positive {
+		iv, ok := Sectioning(whole, est)
+		iv[0] = max(iv[0], 0)
+		return iv, ok
+	}
+	iv, ok := Sectioning(math.Log(whole), logs)
+	return results.Interval{math.Exp(iv[0]), math.Exp(iv[1])}, ok
 }
 
 func withLatency(secs []results.Section) []results.Section {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
 )
 
 // The served distribution: a fixed 0.5 ms plus an exponential of mean
@@ -38,9 +39,10 @@ func nominal(q float64) float64 { return baseMs - meanMs*math.Log(1-q) }
 func main() {
 	runs := flag.Int("runs", 20, "measurements to make")
 	rate := flag.Float64("rate", 300, "offered rate, req/s")
-	dur := flag.Duration("duration", 5*time.Second, "length of each measurement")
+	dur := flag.Duration("duration", 5*time.Second, "length of each measurement (of each trial)")
+	trials := flag.Int("trials", 1, "trials pooled into each measurement (stats.Pool), back to back")
 	flag.Parse()
-	if err := run(*runs, *rate, *dur); err != nil {
+	if err := run(*runs, *trials, *rate, *dur); err != nil {
 		fmt.Fprintln(os.Stderr, "coverage:", err)
 		os.Exit(1)
 	}
@@ -57,7 +59,7 @@ type measurement struct {
 	warnings []string
 }
 
-func run(runs int, rate float64, dur time.Duration) error {
+func run(runs, trials int, rate float64, dur time.Duration) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -76,14 +78,21 @@ func run(runs int, rate float64, dur time.Duration) error {
 	all := hdrhistogram.New(1, 3_600_000_000, 3)
 	var ms []measurement
 	for i := 0; i < runs; i++ {
-		steps, err := gen.Run(ctx, load.Phase{Model: load.ModelOpen, Rate: rate, Duration: dur})
-		if err != nil {
-			return err
+		var tr []results.Step
+		for k := 0; k < max(trials, 1); k++ {
+			steps, err := gen.Run(ctx, load.Phase{Model: load.ModelOpen, Rate: rate, Duration: dur})
+			if err != nil {
+				return err
+			}
+			if len(steps) != 1 {
+				return errors.New("a phase without exactly one step")
+			}
+			tr = append(tr, steps[0])
 		}
-		if len(steps) != 1 || steps[0].LatencyCI == nil || steps[0].ThroughputCI == nil {
+		s := stats.Pool(tr)
+		if s.LatencyCI == nil || s.ThroughputCI == nil {
 			return errors.New("a step without intervals")
 		}
-		s := steps[0]
 		h, err := results.DecodeHistogram(s.Histograms[load.HistLatency])
 		if err != nil {
 			return err
@@ -93,7 +102,7 @@ func run(runs int, rate float64, dur time.Duration) error {
 		fmt.Fprintf(os.Stderr, "run %d/%d: p50 %.3f %v p90 %.3f %v p99 %.3f %v throughput %.2f %v valid %v\n", i+1, runs,
 			s.Latency.P50, s.LatencyCI.P50, s.Latency.P90, s.LatencyCI.P90, s.Latency.P99, s.LatencyCI.P99, s.Throughput, *s.ThroughputCI, s.Valid)
 	}
-	report(ms, all, rate, runs, dur)
+	report(ms, all, rate, runs, trials, dur)
 	return nil
 }
 
@@ -109,8 +118,9 @@ func serve(w http.ResponseWriter, _ *http.Request) {
 // machine, scheduling delays included) and, for latency, the served
 // distribution's own quantile (which leaves out loopback and timer
 // overhead, so it is an optimistic truth).
-func report(ms []measurement, all *hdrhistogram.Histogram, rate float64, runs int, dur time.Duration) {
-	fmt.Printf("coverage of the 95%% intervals: %d runs of %v at %g req/s (served: %.1f ms + Exp(mean %.1f ms), slept)\n", runs, dur, rate, baseMs, meanMs)
+func report(ms []measurement, all *hdrhistogram.Histogram, rate float64, runs, trials int, dur time.Duration) {
+	fmt.Printf("coverage of the 95%% intervals: %d runs of %d trial(s) × %v at %g req/s (served: %.1f ms + Exp(mean %.1f ms), slept)\n",
+		runs, max(trials, 1), dur, rate, baseMs, meanMs)
 	fmt.Printf("%-10s %10s %10s %14s %14s %10s\n", "figure", "truth", "nominal", "held (pooled)", "held (nominal)", "n/a")
 	for _, f := range []struct {
 		name string

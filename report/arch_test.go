@@ -24,7 +24,7 @@ func step(i int, load, p99, tput float64) results.Step {
 		Index: i, Model: "open", OfferedRate: load, AchievedRate: load, Throughput: tput,
 		StartedAt: t0.Add(time.Duration(i) * 3 * time.Second), DurationS: 2, ElapsedS: 2,
 		Requests: uint64(2 * load), Valid: true,
-		Latency: results.Latency{P50: p99 / 3, P90: p99 / 2, P99: p99, P999: p99 * 1.2, Max: p99 * 1.3},
+		Latency:   results.Latency{P50: p99 / 3, P90: p99 / 2, P99: p99, P999: p99 * 1.2, Max: p99 * 1.3},
 		LatencyCI: &results.LatencyCI{P50: ci(p99/3, 0.05), P90: ci(p99/2, 0.05), P99: ci(p99, 0.1), P999: ci(p99*1.2, 0.2)},
 	}
 }

@@ -292,7 +292,7 @@ func (r *runner) step(ctx context.Context, client *http.Client, s Step, vars map
 			kind = "cancelled" // the run ended, whatever the transport said
 		}
 		acc.record(end.Sub(due), end.Sub(sent), kind, "")
-	r.slices.record(end, end.Sub(due), kind != "")
+		r.slices.record(end, end.Sub(due), kind != "")
 		return end, kind
 	}
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBody))

@@ -167,8 +167,13 @@ func logSectioning(whole float64, est []float64) (results.Interval, bool) {
 		return iv, ok
 	}
 	iv, ok := Sectioning(math.Log(whole), logs)
-	return results.Interval{math.Exp(iv[0]), math.Exp(iv[1])}, ok
+	// A handful of wildly different batches can put the upper bound past
+	// anything measurable; the histograms' ceiling (1 h) bounds it.
+	return results.Interval{math.Exp(iv[0]), min(math.Exp(iv[1]), maxLatencyMs)}, ok
 }
+
+// maxLatencyMs is the highest latency a histogram records (1 h), in ms.
+const maxLatencyMs = 3_600_000
 
 func withLatency(secs []results.Section) []results.Section {
 	out := make([]results.Section, 0, len(secs))

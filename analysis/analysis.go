@@ -58,9 +58,34 @@ func ms(x float64) string {
 	return sig(x) + " ms"
 }
 
-// interval formats a latency interval in ms: "[3.9, 4.4]".
-func interval(iv results.Interval) string {
-	return "[" + sig(iv[0]) + ", " + sig(iv[1]) + "]"
+// interval formats a latency interval (ms) in the unit ms(v) uses for
+// the value it qualifies: "[3.9, 4.4]", "[2.29, 2.79]" beside "2.54 s".
+func interval(v float64, iv results.Interval) string {
+	scale := 1.0
+	switch {
+	case v >= 1000:
+		scale = 1.0 / 1000
+	case v > 0 && v < 1:
+		scale = 1000
+	}
+	return "[" + sig(iv[0]*scale) + ", " + sig(iv[1]*scale) + "]"
+}
+
+// sloPassed is whether a step met the SLO: the runner's verdict, or
+// judged here from the figures when the step carries none; known is false
+// without an SLO.
+func sloPassed(slo *results.SLO, s *results.Step) (passed, known bool) {
+	switch {
+	case s.SLOPassed != nil:
+		return *s.SLOPassed, true
+	case slo == nil:
+		return false, false
+	}
+	ok := !(slo.P99Ms > 0 && s.Latency.P99 > slo.P99Ms) && s.ErrorRate <= slo.ErrorRate
+	if w := s.WebSocket; w != nil && slo.DeliveryRatio > 0 && w.DeliveryRatio < slo.DeliveryRatio {
+		ok = false
+	}
+	return ok, true
 }
 
 func sig(x float64) string {
@@ -77,7 +102,14 @@ func sig(x float64) string {
 
 // loadLabel is a level's load with its unit: "350 req/s".
 func loadLabel(load float64, unit string) string {
-	return sig(load) + " " + unit
+	s := sig(load)
+	if load >= 1000 && load == math.Trunc(load) {
+		s = strconv.FormatFloat(load, 'f', 0, 64)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+	}
+	return s + " " + unit
 }
 
 // names joins target names: "a", "a and b", "a, b and c".

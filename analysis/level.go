@@ -38,7 +38,7 @@ func levelsOf(run *results.Run) []level {
 				byIndex[s.Index] = lv
 				order = append(order, s.Index)
 			}
-			lv.entries = append(lv.entries, entry{target: t.Name, step: s, why: exclusion(t, s)})
+			lv.entries = append(lv.entries, entry{target: t.Name, step: s, why: exclusion(run.SLO, t, s)})
 		}
 	}
 	slices.Sort(order)
@@ -50,17 +50,16 @@ func levelsOf(run *results.Run) []level {
 }
 
 // exclusion says why a target's step cannot win, or "".
-func exclusion(t *results.Target, s *results.Step) string {
+func exclusion(slo *results.SLO, t *results.Target, s *results.Step) string {
+	passed, known := sloPassed(slo, s)
 	switch {
 	case t.Status == results.StatusFailed:
 		return "target failed"
-	case t.Status != results.StatusOK && t.Status != "":
-		return "target " + t.Status
 	case s.Requests == 0 || s.Requests == s.Errors:
 		return "no request completed"
 	case !s.Valid:
 		return "invalid step"
-	case s.SLOPassed != nil && !*s.SLOPassed:
+	case known && !passed:
 		return "failed the SLO"
 	}
 	return ""
@@ -167,7 +166,7 @@ func ciText(s *results.Step) string {
 	if s.LatencyCI == nil || notEnough(s) {
 		return "(too few requests for an interval)"
 	}
-	return interval(s.LatencyCI.P99)
+	return interval(s.Latency.P99, s.LatencyCI.P99)
 }
 
 // diffText says how one comparison came out.
@@ -176,9 +175,9 @@ func diffText(c stats.Comparison, p float64, clear bool) string {
 	case !c.Enough:
 		return "not enough data to tell"
 	case clear:
-		return fmt.Sprintf("%s× higher, p = %.2g", sig(c.Ratio), p)
+		return fmt.Sprintf("%s× higher, %s", sig(c.Ratio), pText(p))
 	case p >= stats.Alpha:
-		return fmt.Sprintf("%s×, not significant: p = %.2g", sig(c.Ratio), p)
+		return fmt.Sprintf("%s×, not significant: %s", sig(c.Ratio), pText(p))
 	}
 	return fmt.Sprintf("%s×, below the minimum effect", sig(c.Ratio))
 }
@@ -204,4 +203,11 @@ func unitOf(s *results.Step) string {
 		return "flows/s"
 	}
 	return "req/s"
+}
+
+func pText(p float64) string {
+	if p < 0.001 {
+		return "p < 0.001"
+	}
+	return fmt.Sprintf("p = %.2g", p)
 }

@@ -46,20 +46,20 @@ func excludedAt(lv results.LevelVerdict, name string) bool {
 // capacityReason explains a target's capacity with the step above it
 // that failed the SLO (or the top step it held), and its interval.
 func capacityReason(slo *results.SLO, t *results.Target) string {
-	if t.Status != results.StatusOK {
-		return "no capacity: target " + t.Status
-	}
 	var held, broke *results.Step
 	for i := range t.Steps {
 		s := &t.Steps[i]
-		if !s.Valid || s.SLOPassed == nil {
-			continue
-		}
-		load := stepLoad(s)
-		switch {
-		case *s.SLOPassed && load == t.CapacityRate:
+		if ok, known := sloPassed(slo, s); s.Valid && known && ok && (held == nil || stepLoad(s) > stepLoad(held)) {
 			held = s
-		case !*s.SLOPassed && load > t.CapacityRate && (broke == nil || load < stepLoad(broke)):
+		}
+	}
+	capacity := 0.0
+	if held != nil {
+		capacity = stepLoad(held)
+	}
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if ok, known := sloPassed(slo, s); s.Valid && known && !ok && stepLoad(s) > capacity && (broke == nil || stepLoad(s) < stepLoad(broke)) {
 			broke = s
 		}
 	}
@@ -73,15 +73,15 @@ func capacityReason(slo *results.SLO, t *results.Target) string {
 	case held == nil:
 		return "no valid step met the SLO"
 	case broke == nil:
-		return fmt.Sprintf("capacity %s: met the SLO up to the top load (%s)", loadLabel(t.CapacityRate, unit), sloFigure(slo, held))
+		return fmt.Sprintf("capacity %s: held the SLO at every valid step (%s)", loadLabel(capacity, unit), sloFigure(slo, held))
 	}
-	return fmt.Sprintf("capacity %s: at %s %s", loadLabel(t.CapacityRate, unit), loadLabel(stepLoad(broke), unit), sloFigure(slo, broke))
+	return fmt.Sprintf("capacity %s: at %s %s", loadLabel(capacity, unit), loadLabel(stepLoad(broke), unit), sloFigure(slo, broke))
 }
 
 // sloFigure is the step's p99 (or error rate) against the SLO, with its
 // interval and whether the interval makes the call clear.
 func sloFigure(slo *results.SLO, s *results.Step) string {
-	if slo.P99Ms > 0 && (s.SLOPassed == nil || *s.SLOPassed || s.Latency.P99 > slo.P99Ms) {
+	if passed, _ := sloPassed(slo, s); slo.P99Ms > 0 && (passed || s.Latency.P99 > slo.P99Ms) {
 		op, clear := "≤", true
 		if s.Latency.P99 > slo.P99Ms {
 			op = ">"
@@ -115,10 +115,8 @@ func headline(run *results.Run, a *results.Analysis) string {
 	var s string
 	switch {
 	case top.Winner != nil:
-		s = fmt.Sprintf("At the top load (%s) %s has the clearly lowest p99. %s.", at, *top.Winner, top.Reason)
-	case len(top.Tied) > 1:
-		s = fmt.Sprintf("At the top load (%s) there is no clear difference between %s. %s.", at, names(top.Tied), top.Reason)
-	case len(top.Tied) == 1:
+		s = fmt.Sprintf("At the top load (%s) %s has the clearly lowest p99: %s.", at, *top.Winner, top.Reason)
+	case len(top.Tied) > 0:
 		s = fmt.Sprintf("At the top load (%s): %s.", at, top.Reason)
 	default:
 		s = fmt.Sprintf("No target qualified at the top load (%s): %s.", at, strings.Join(top.Excluded, "; "))

@@ -9,11 +9,14 @@ import (
 )
 
 // trialCount is how many trials to run: the option, else the scenario's
-// defaults.trials, else 1.
+// defaults.trials (one for a quick smoke run, which is not for decisions),
+// else 1.
 func trialCount(sc *scenarios.Scenario, opts Options) int {
 	switch {
 	case opts.Trials > 0:
 		return opts.Trials
+	case opts.Quick:
+		return 1
 	case sc.Defaults.Trials > 0:
 		return sc.Defaults.Trials
 	}

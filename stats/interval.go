@@ -13,7 +13,8 @@ import (
 // independent — a slow second makes its neighbours slow too — so every
 // interval here is made by sectioning: the estimate comes from the whole
 // step, its spread from estimates over batches of consecutive seconds
-// (and over trials), with Student's t on the number of batches.
+// (and over trials), with Student's t on the number of batches; latency
+// percentiles on the log scale.
 
 // Tuning of the interval methods.
 const (
@@ -146,10 +147,33 @@ func QuantileCI(secs []results.Section, q, whole float64) (results.Interval, boo
 		}
 		est = append(est, float64(h.ValueAtQuantile(q))/1000)
 	}
-	iv, ok := Sectioning(whole, est)
-	iv[0] = max(iv[0], 0)
-	return iv, ok
+	return logSectioning(whole, est)
 }
+
+// logSectioning is Sectioning on the logarithms, mapped back: latency
+// varies by factors (a slow second is twice as slow, not 2 ms slower), so
+// its interval is asymmetric and never reaches below zero. With a value
+// that is not positive it falls back to Sectioning, floored at 0.
+func logSectioning(whole float64, est []float64) (results.Interval, bool) {
+	positive := whole > 0
+	logs := make([]float64, len(est))
+	for i, x := range est {
+		positive = positive && x > 0
+		logs[i] = math.Log(x)
+	}
+	if !positive {
+		iv, ok := Sectioning(whole, est)
+		iv[0] = max(iv[0], 0)
+		return iv, ok
+	}
+	iv, ok := Sectioning(math.Log(whole), logs)
+	// A handful of wildly different batches can put the upper bound past
+	// anything measurable; the histograms' ceiling (1 h) bounds it.
+	return results.Interval{math.Exp(iv[0]), min(math.Exp(iv[1]), maxLatencyMs)}, ok
+}
+
+// maxLatencyMs is the highest latency a histogram records (1 h), in ms.
+const maxLatencyMs = 3_600_000
 
 func withLatency(secs []results.Section) []results.Section {
 	out := make([]results.Section, 0, len(secs))

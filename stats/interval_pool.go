@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
@@ -212,7 +213,13 @@ func betweenTrials(st *results.Step) {
 		return out
 	}
 	widen := func(name string, dst *results.Interval, whole float64, f func(results.Trial) float64) {
-		iv, ok := Sectioning(whole, col(f))
+		var iv results.Interval
+		var ok bool
+		if strings.HasPrefix(name, "p") {
+			iv, ok = logSectioning(whole, col(f))
+		} else {
+			iv, ok = Sectioning(whole, col(f))
+		}
 		if !ok {
 			return
 		}

@@ -136,6 +136,8 @@ func TestFormat(t *testing.T) {
 		{FormatValue(math.NaN(), "ms"), "–"},
 		{FormatChange(1.251), "+25.1%"},
 		{FormatChange(math.Inf(1)), "+∞"},
+		{FormatChange(17.2), "×17"},
+		{FormatChange(2.7e8), ">×1000"},
 		{FormatCI([2]float64{0.9, 1.1}), "[-10.0%, +10.0%]"},
 		{FormatCI([2]float64{math.NaN(), 1}), ""},
 	}

@@ -31,7 +31,8 @@ func sig(v float64) string {
 	return strconv.FormatFloat(v, 'f', digits, 64)
 }
 
-// FormatChange writes a ratio as a signed percentage: "+12.3%", "-4.0%".
+// FormatChange writes a ratio as a signed percentage: "+12.3%", "-4.0%";
+// from 10× on as a factor: "×17", ">×1000".
 func FormatChange(ratio float64) string {
 	switch {
 	case math.IsNaN(ratio):
@@ -40,6 +41,11 @@ func FormatChange(ratio float64) string {
 		return "+∞"
 	case math.IsInf(ratio, -1):
 		return "-∞"
+	case ratio >= 1000:
+		return ">×1000"
+	case ratio >= 10:
+		// Percentages stop reading well past +900%.
+		return fmt.Sprintf("×%.0f", ratio)
 	}
 	return fmt.Sprintf("%+.1f%%", (ratio-1)*100)
 }

@@ -218,3 +218,24 @@ func TestCompareInvalid(t *testing.T) {
 		t.Errorf("p50 with invalid trials left out: n %d, note %q, regression %v", r.N1, r.Note, r.Regression)
 	}
 }
+
+// Names from the results render as text in Markdown: no HTML, no code
+// spans, no table breaks.
+func TestMarkdownEscapes(t *testing.T) {
+	base := synthetic(1, 1, 1, 0)
+	base.ID, base.Scenario = "id`x", `<script>alert("x")</script>`
+	base.Targets[0].Name = "a|b<i>*c*</i>"
+	tb, err := Compare(base, base, Options{Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, tb); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script>", "<i>", "a|b", "`", "*c*"} {
+		if strings.Contains(buf.String(), bad) {
+			t.Errorf("Markdown contains %q unescaped:\n%s", bad, buf.String())
+		}
+	}
+}

@@ -11,8 +11,11 @@ func Markdown(w io.Writer, t *Table) error {
 	ew := &errWriter{w: w}
 	ew.printf("## Comparison with the baseline\n\n")
 	mark := "✅"
-	if len(t.Regressions()) > 0 {
+	switch {
+	case len(t.Regressions()) > 0:
 		mark = "❌"
+	case t.Tested() == 0:
+		mark = "⚠️"
 	}
 	ew.printf("%s **%s**\n\n", mark, mdEscape(t.Headline()))
 	for _, r := range t.Regressions() {
@@ -21,7 +24,7 @@ func Markdown(w io.Writer, t *Table) error {
 	if len(t.Regressions()) > 0 {
 		ew.printf("\n")
 	}
-	ew.printf("Base `%s` → new `%s`.\n\n", mdEscape(sideLine(t.Base)), mdEscape(sideLine(t.New)))
+	ew.printf("Base %s → new %s.\n\n", mdEscape(sideLine(t.Base)), mdEscape(sideLine(t.New)))
 	mdList(ew, "**Environment differs** (figures may move for that reason alone):", t.Environment)
 	mdList(ew, "**Warnings:**", t.Warnings)
 	target := ""
@@ -61,6 +64,9 @@ func mdList(ew *errWriter, title string, items []string) {
 	ew.printf("\n")
 }
 
-var mdReplacer = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ", "`", "'", "~", `\~`)
+// mdReplacer makes a string from the results render as plain text in a
+// table cell: no HTML, no emphasis, links, code or strike-through.
+var mdReplacer = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ", "`", "'", "~", `\~`,
+	"*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "#", `\#`)
 
 func mdEscape(s string) string { return mdReplacer.Replace(s) }

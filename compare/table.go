@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/stats"
@@ -31,6 +32,10 @@ type Options struct {
 	Threshold float64
 	// Correction is Holm (default) or BenjaminiHochberg.
 	Correction string
+	// Metrics names the metrics to compare (nil: all of Metrics). Fewer
+	// metrics make a smaller family for the correction, so more power
+	// for the ones kept.
+	Metrics []string
 }
 
 // ErrIncomparable is wrapped by Compare when the two runs have nothing to
@@ -141,13 +146,42 @@ func Compare(base, new *results.Run, opt Options) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	metrics, err := MetricsNamed(opt.Metrics)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range pairs {
-		for _, m := range Metrics {
+		for _, m := range metrics {
 			t.Rows = append(t.Rows, row(p, m))
 		}
 	}
 	t.correct()
 	return t, nil
+}
+
+// MetricsNamed returns the Metrics named (all when none is), in table
+// order, or an error naming an unknown one.
+func MetricsNamed(names []string) ([]Metric, error) {
+	if len(names) == 0 {
+		return Metrics, nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []Metric
+	var known []string
+	for _, m := range Metrics {
+		known = append(known, m.Name)
+		if want[m.Name] {
+			out = append(out, m)
+			delete(want, m.Name)
+		}
+	}
+	for n := range want {
+		return nil, fmt.Errorf("metric %q: want one of %s", n, strings.Join(known, ", "))
+	}
+	return out, nil
 }
 
 // correct adjusts the p-values of the tested rows across the table and

@@ -52,6 +52,7 @@ func compareFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "threshold", Value: "5%", Usage: "smallest change reported as better/worse (a regression), e.g. 5% or 0.05"},
 		&cli.StringFlag{Name: "correction", Value: compare.Holm, Usage: "multiple-comparison correction across the table: holm or bh (Benjamini-Hochberg)"},
+		&cli.StringFlag{Name: "metrics", Usage: "compare only these metrics, comma-separated (default all: p50,p90,p99,throughput,error_rate,cpu_per_request)"},
 	}
 }
 
@@ -71,8 +72,17 @@ func compareOptionsFrom(c *cli.Context) (compareOptions, error) {
 	if corr != compare.Holm && corr != compare.BenjaminiHochberg {
 		return compareOptions{}, usageError{fmt.Errorf("--correction %q: want holm or bh", corr)}
 	}
+	var metrics []string
+	for _, m := range strings.Split(c.String("metrics"), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			metrics = append(metrics, m)
+		}
+	}
+	if _, err := compare.MetricsNamed(metrics); err != nil {
+		return compareOptions{}, usageError{fmt.Errorf("--metrics: %w", err)}
+	}
 	return compareOptions{
-		Options:  compare.Options{Threshold: th, Correction: corr},
+		Options:  compare.Options{Threshold: th, Correction: corr, Metrics: metrics},
 		markdown: c.String("markdown"), junit: c.String("junit"), json: c.String("json"),
 		gate: c.Bool("gate"),
 	}, nil

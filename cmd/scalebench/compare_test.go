@@ -56,6 +56,7 @@ func TestCompareGolden(t *testing.T) {
 		{"slower", "base.json", "slower.json", nil, 3, []string{"regression gate failed", "single at 100 req/s: cpu_per_request +24", "single at 200 req/s: p50"}},
 		{"trials", "trials-base.json", "trials-slower.json", []string{"--correction", "bh"}, 3, []string{"single at 100 req/s: cpu_per_request"}},
 		{"env", "base.json", "other-env.json", []string{"--threshold", "10%"}, 0, nil},
+		{"metrics", "base.json", "slower.json", []string{"--metrics", "cpu_per_request, p99"}, 3, []string{"cpu_per_request +24.4%"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +98,7 @@ func TestCompareUsage(t *testing.T) {
 		{[]string{"compare", compareFixtures + "base.json", compareFixtures + "same.json", "--threshold", "x"}, "--threshold"},
 		{[]string{"compare", compareFixtures + "base.json", compareFixtures + "same.json", "--correction", "bonferroni"}, "--correction"},
 		{[]string{"compare", compareFixtures + "base.json", compareFixtures + "same.json", "--nope"}, "flag provided but not defined"},
+		{[]string{"compare", compareFixtures + "base.json", compareFixtures + "same.json", "--metrics", "p95"}, `--metrics: metric "p95": want one of p50, p90, p99, throughput, error_rate, cpu_per_request`},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runCLI(t, tt.args...)

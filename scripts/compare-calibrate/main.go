@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/scalebench/scalebench/compare"
@@ -40,6 +41,7 @@ type config struct {
 	correction         string
 	targetCPUBudgetStr string
 	reanalyse          bool
+	metrics            string
 }
 
 func main() {
@@ -56,6 +58,7 @@ func main() {
 	flag.StringVar(&c.correction, "correction", compare.Holm, "holm or bh")
 	flag.StringVar(&c.out, "out", "", "folder for the runs (default: a temporary folder, removed)")
 	flag.StringVar(&c.targetCPUBudgetStr, "cpu-budget", "0.5", "cpu_budget of the instance")
+	flag.StringVar(&c.metrics, "metrics", "", "compare only these metrics, comma-separated (default all)")
 	flag.BoolVar(&c.reanalyse, "reanalyse", false, "do not run: compare the runs already in -out again (same -pairs and -slow)")
 	flag.Parse()
 	c.perRunTimeout = time.Duration(c.trials)*(c.duration+5*time.Second) + time.Minute
@@ -129,6 +132,9 @@ func calibrate(ctx context.Context, c config) error {
 	aa, det := tally{flaggedMetrics: map[string]int{}}, tally{flaggedMetrics: map[string]int{}}
 	var runSeconds []float64
 	opt := compare.Options{Threshold: c.threshold, Correction: c.correction}
+	if c.metrics != "" {
+		opt.Metrics = strings.Split(c.metrics, ",")
+	}
 	n := max(c.pairs, (c.slow+1)/2)
 	for i := range n {
 		// Interleave base and slowed runs so a drift of the machine hits both.

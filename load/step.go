@@ -7,6 +7,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
 )
 
 // steps turns the phase's recorders into results, dropping ramp windows an
@@ -90,6 +91,7 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 		notes = append(notes, encode(&st, HistScheduleLag, rec.lag)...)
 	}
 	st.Timeline = rec.timeline.result()
+	st.Sections = rec.timeline.secs.result(st.Timeline, rec.timeline.interval, rec.lastEnd-rec.start)
 
 	u := rec.usage
 	st.Resources = results.Resources{RSSBytesMax: u.rssMax, Samples: u.samples}
@@ -133,6 +135,7 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 	}
 	st.Valid, st.Warnings = judge(f)
 	st.Warnings = append(st.Warnings, notes...)
+	stats.Figures(&st)
 	return st
 }
 

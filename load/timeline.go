@@ -22,6 +22,7 @@ type timeline struct {
 	points   []point
 	cur      point // the open interval; its index is len(points)
 	hist     *hdrhistogram.Histogram
+	secs     sections
 }
 
 // point is a results.Point under construction.
@@ -50,6 +51,7 @@ func (t *timeline) advance(at time.Duration) {
 
 // flush closes the current interval.
 func (t *timeline) flush() {
+	t.secs.add(time.Duration(len(t.points))*t.interval, t.interval, t.cur.requests, t.cur.errors, t.hist)
 	if t.cur.requests > 0 {
 		t.cur.p50 = usToMs(t.hist.ValueAtQuantile(50))
 		t.cur.p99 = usToMs(t.hist.ValueAtQuantile(99))

@@ -154,3 +154,31 @@ func kindsText(m map[string]uint64) string {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// Rates are what a generator outside this package (request flows) knows
+// of a step, for the same validity rules as HTTP steps.
+type Rates struct {
+	// Offered and Achieved are the intended and achieved start rates.
+	Offered, Achieved float64
+	// Requests sent, starts never made (Unsent) and failed requests.
+	Requests, Unsent, Errors uint64
+	ErrorsByKind             map[string]uint64
+	// Cap is the generator's concurrency cap; CapFull is true when it was
+	// reached (the target did not keep up, a finding rather than a
+	// broken measurement).
+	Cap     int
+	CapFull bool
+	// Interrupted says what was cut when the run was interrupted.
+	Interrupted string
+}
+
+// Judge applies the validity rules (see judge) to a step measured by
+// another generator of the open model.
+func Judge(r Rates) (valid bool, warnings []string) {
+	f := facts{open: true, offered: r.Offered, achieved: r.Achieved, requests: r.Requests, unsent: r.Unsent,
+		errors: r.Errors, byKind: r.ErrorsByKind, workers: r.Cap, interrupted: r.Interrupted}
+	if r.CapFull {
+		f.peakWorkers, f.atCapShare = uint64(r.Cap), 1
+	}
+	return judge(f)
+}

@@ -24,9 +24,13 @@ func step(i int, load, p99, tput float64) results.Step {
 		Index: i, Model: "open", OfferedRate: load, AchievedRate: load, Throughput: tput,
 		StartedAt: t0.Add(time.Duration(i) * 3 * time.Second), DurationS: 2, ElapsedS: 2,
 		Requests: uint64(2 * load), Valid: true,
-		Latency: results.Latency{P50: p99 / 3, P90: p99 / 2, P99: p99, P999: p99 * 1.2, Max: p99 * 1.3},
+		Latency:   results.Latency{P50: p99 / 3, P90: p99 / 2, P99: p99, P999: p99 * 1.2, Max: p99 * 1.3},
+		LatencyCI: &results.LatencyCI{P50: ci(p99/3, 0.05), P90: ci(p99/2, 0.05), P99: ci(p99, 0.1), P999: ci(p99*1.2, 0.2)},
 	}
 }
+
+// ci is v ± rel·v.
+func ci(v, rel float64) results.Interval { return results.Interval{v * (1 - rel), v * (1 + rel)} }
 
 func target(name, topo string, steps ...results.Step) results.Target {
 	return results.Target{Name: name, Topology: topo, Status: results.StatusOK, Steps: steps,
@@ -57,13 +61,13 @@ func TestHeadline(t *testing.T) {
 			target("single", "single", step(0, 100, 3, 100), step(1, 350, 2540, 250)),
 			target("cluster", "cluster", step(0, 100, 2.5, 100), step(1, 350, 9, 349)),
 			target("replicas", "replicas", step(0, 100, 2.9, 100), step(1, 350, 7.78, 349))),
-			"cluster and replicas held the SLO up to the top load (350 req/s); single broke at 350 req/s (p99 2.54 s). Lowest p99 at the top load: replicas, 7.78 ms."},
+			"cluster and replicas held the SLO up to the top load (350 req/s); single broke at 350 req/s (p99 2.54 s). At the top load (350 req/s) replicas has the clearly lowest p99: replicas: p99 7.78 ms [7, 8.56] vs cluster 9 ms [8.1, 9.9] (1.16× higher, p = 0.044). cluster clearly best at 1 of 2 levels; replicas clearly best at 1 of 2 levels."},
 		{"none held", noneHeld(slo500),
-			"No target held the SLO at the top load (350 req/s): best there was cluster, p99 614 ms vs single 1.26 s (2.1× lower), throughput 284 vs 217 req/s. Highest capacity: single and cluster, 100 req/s."},
+			"No target held the SLO at the top load (350 req/s). Highest capacity: single and cluster, 100 req/s."},
 		{"no SLO", noneHeld(nil),
-			"At the top load (350 req/s) cluster had the lowest p99, 614 ms vs single 1.26 s (2.1× lower), throughput 284 vs 217 req/s. cluster had the lowest p99 at 3 of 3 load levels."},
+			"At the top load (350 req/s) cluster has the clearly lowest p99: cluster: p99 614 ms [553, 675] vs single 1.26 s [1.13, 1.39] (2.05× higher, p < 0.001). cluster clearly best at 3 of 3 levels."},
 		{"nobody met the SLO anywhere", runOf(slo50, target("single", "single", step(0, 100, 80, 100))),
-			"No target held the SLO at the top load (100 req/s): best there was single, p99 80 ms, throughput 100 req/s (the only target measured). No target met the SLO at any load level."},
+			"No target held the SLO at the top load (100 req/s). No target met the SLO at any load level."},
 		{"nothing measured", runOf(slo50, results.Target{Name: "a", Status: results.StatusSkipped}),
 			"No load step was measured: no verdict is possible; see the warnings."},
 	} {
@@ -110,7 +114,7 @@ func TestTargetStatuses(t *testing.T) {
 				"replicas skipped the run was interrupted before it started"},
 			[]string{"held at every valid step", "capacity none"}},
 		{"summary.md", mdBuf.String(),
-			[]string{"| single | ❌ fail (failed at an invalid step) | 100 req/s | — | 1 |", "| cluster | ❌ INTERRUPTED |", "| replicas | skipped |"},
+			[]string{"| single | ❌ fail (failed at an invalid step) | 100 req/s (held the SLO at every valid step ", "| cluster | ❌ INTERRUPTED |", "| replicas | skipped |"},
 			[]string{"| held |"}},
 		{"report.html", html,
 			[]string{"<small>(failed at an invalid step)</small>", `<span class="tag failed">INTERRUPTED</span>`, `<span class="tag inv">skipped</span>`},

@@ -282,7 +282,7 @@ func clampLog(a *plot.Axis) {
 func positive(v float64) float64 { return math.Max(v, 0.001) }
 
 func latencyVsLoad(ss []series, runs []*results.Run, unit string) *plot.Plot {
-	p := newPlot("Latency vs offered load (from intended send time; p50 dotted, p99 solid, p99.9 dashed)", unit, "latency (ms, log scale)")
+	p := newPlot("Latency vs offered load (from intended send time; p50 dotted, p99 solid with 95% interval bars, p99.9 dashed)", unit, "latency (ms, log scale)")
 	logY(p)
 	var invalid plotter.XYs
 	for _, s := range ss {
@@ -304,6 +304,9 @@ func latencyVsLoad(ss []series, runs []*results.Run, unit string) *plot.Plot {
 		if sc, err := plotter.NewScatter(p99); err == nil {
 			sc.GlyphStyle = draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
+		}
+		if b := p99Bars(s); b != nil {
+			p.Add(b)
 		}
 		p.Legend.Add(s.Label, main)
 	}
@@ -328,7 +331,7 @@ func latencyVsLoad(ss []series, runs []*results.Run, unit string) *plot.Plot {
 }
 
 func throughputVsLoad(ss []series, unit string) *plot.Plot {
-	p := newPlot("Throughput vs offered load", unit, "throughput (successful responses/s)")
+	p := newPlot("Throughput vs offered load (bars: 95% intervals)", unit, "throughput (successful responses/s)")
 	maxX := 0.0
 	for _, s := range ss {
 		var xys plotter.XYs
@@ -345,6 +348,9 @@ func throughputVsLoad(ss []series, unit string) *plot.Plot {
 		if sc, err := plotter.NewScatter(xys); err == nil {
 			sc.GlyphStyle = draw.GlyphStyle{Color: s.Color, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
+		}
+		if b := throughputBars(s); b != nil {
+			p.Add(b)
 		}
 		p.Legend.Add(s.Label, l)
 	}

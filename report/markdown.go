@@ -37,7 +37,7 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 		fmt.Fprintln(bw, "| load | best | how much better |")
 		fmt.Fprintln(bw, "|---:|---|---|")
 		for _, lv := range v.Levels {
-			fmt.Fprintf(bw, "| %s | %s | %s |\n", md(lv.Label), orNone(bold(md(lv.Winner))), md(lv.Summary))
+			fmt.Fprintf(bw, "| %s | %s | %s |\n", md(lv.Label), winnerText(lv), md(lv.Summary))
 		}
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "| target | SLO | capacity | broke at | invalid steps |")
@@ -71,7 +71,11 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 					broke = "held"
 				}
 			}
-			fmt.Fprintf(bw, "| %s | %s | %s | %s | %d |\n", md(t.Name), slo, md(t.CapacityLabel), md(broke), t.InvalidSteps)
+			capacity := t.CapacityLabel
+			if t.CapacityReason != "" {
+				capacity += " (" + capacityWhy(t.CapacityReason) + ")"
+			}
+			fmt.Fprintf(bw, "| %s | %s | %s | %s | %d |\n", md(t.Name), slo, md(capacity), md(broke), t.InvalidSteps)
 		}
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "<details><summary>Every step</summary>")
@@ -95,8 +99,8 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 					name = "**" + name + "** (best)"
 				}
 				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(lv.Label), name,
-					md(Rate(s.AchievedRate)), md(Rate(s.Throughput)), md(Millis(s.Latency.P50)), md(Millis(s.Latency.P99)),
-					md(Millis(s.Latency.P999)), md(errorsText(s)), valid, slo)
+					md(Rate(s.AchievedRate)), md(throughputWithCI(s)), md(latencyWithCI(s, "p50")), md(latencyWithCI(s, "p99")),
+					md(latencyWithCI(s, "p999")), md(errorsWithCI(s)), valid, slo)
 			}
 		}
 		fmt.Fprintln(bw)
@@ -172,4 +176,15 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// winnerText is a level's winner in bold, "tied: a, b", or "none".
+func winnerText(lv Level) string {
+	switch {
+	case lv.Winner != "":
+		return bold(md(lv.Winner))
+	case len(lv.Tied) > 0:
+		return "tied: " + md(joinAnd(lv.Tied))
+	}
+	return orNone("")
 }

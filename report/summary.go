@@ -108,8 +108,8 @@ func (p printer) steps(run *results.Run) {
 				slo += " best"
 			}
 			tb.add(cell{text: oneLine(t.Name)}, cell{text: offered(s)}, cell{text: Rate(s.AchievedRate)},
-				cell{text: Rate(s.Throughput)}, cell{text: Millis(s.Latency.P50)}, cell{text: Millis(s.Latency.P99)},
-				cell{text: Millis(s.Latency.P999)}, cell{text: errorsText(s)}, cell{text: valid, color: vc}, cell{text: slo, color: sc})
+				cell{text: throughputWithCI(s)}, cell{text: latencyWithCI(s, "p50")}, cell{text: latencyWithCI(s, "p99")},
+				cell{text: latencyWithCI(s, "p999")}, cell{text: errorsWithCI(s)}, cell{text: valid, color: vc}, cell{text: slo, color: sc})
 		}
 		tb.write(p, "  ")
 	}
@@ -156,7 +156,13 @@ func (p printer) verdict(v Verdict) {
 		}
 		detail := targetDetail(t)
 		if t.Wins > 0 {
-			detail += fmt.Sprintf(", best at %d of %d levels", t.Wins, len(v.Levels))
+			detail += fmt.Sprintf(", clearly best at %d of %d levels", t.Wins, len(v.Levels))
+		}
+		if t.TiedBest > 0 {
+			detail += fmt.Sprintf(", tied best at %d", t.TiedBest)
+		}
+		if t.CapacityReason != "" {
+			detail += " (" + capacityWhy(t.CapacityReason) + ")"
 		}
 		tb.add(cell{text: oneLine(t.Name)}, slo, cell{text: detail})
 	}

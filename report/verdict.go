@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/scalebench/scalebench/analysis"
 	"github.com/scalebench/scalebench/results"
 )
 
@@ -28,6 +30,9 @@ type Verdict struct {
 	// in the verdict itself: a queue target that lost jobs, or whose job
 	// accounting is incomplete.
 	Alerts []string
+	// Analysis is the run's analysis (package analysis), recomputed from
+	// the stored steps: every winner, tie and headline comes from it.
+	Analysis *results.Analysis
 }
 
 // Level is one load level (the steps with the same index across targets).
@@ -47,8 +52,12 @@ type Level struct {
 	// (qualifying targets before the others).
 	Entries []Entry
 	// Summary says in words who won and by how much, or why nobody did:
-	// "cluster: p99 4.1 ms vs single 180 ms (44× lower)".
+	// "cluster: p99 4.1 ms [3.9, 4.4] vs single 180 ms [150, 210] (44×
+	// higher, p = 0.001)", or "no clear difference between …".
 	Summary string
+	// Tied lists the targets sharing the best place when there is no
+	// clear winner (analysis.LevelVerdict.Tied).
+	Tied []string
 }
 
 // Entry is one target's figures at one load level.
@@ -94,8 +103,14 @@ type TargetVerdict struct {
 	// "interrupted", "failed", "skipped", "no steps measured", "failed at
 	// an invalid step"; "" otherwise.
 	SLOReason string
-	// Wins counts the load levels this target won.
-	Wins int
+	// Wins counts the load levels this target won outright; TiedBest
+	// those where it shared the best place.
+	Wins     int
+	TiedBest int
+	// CapacityReason is the sentence, with the interval, that made the
+	// capacity call ("capacity 200 req/s: at 350 req/s p99 80 ms [70, 95]
+	// > 50 ms").
+	CapacityReason string
 	// InvalidSteps counts this target's invalid steps.
 	InvalidSteps int
 	// Steps counts this target's measured steps.
@@ -226,14 +241,36 @@ func Analyze(run *results.Run) Verdict {
 	for _, i := range idx {
 		lv := levels[i]
 		decide(lv, order)
-		for ti := range v.Targets {
-			if v.Targets[ti].Name == lv.Winner {
-				v.Targets[ti].Wins++
-			}
-		}
 		v.Levels = append(v.Levels, *lv)
 	}
+	v.Analysis = analysis.Recompute(run)
+	overlay(&v)
 	return v
+}
+
+// overlay takes every winner, tie, reason and standing from the analysis,
+// whose levels are the same step indices in the same order.
+func overlay(v *Verdict) {
+	a := v.Analysis
+	for i := range v.Levels {
+		if i >= len(a.Levels) {
+			break
+		}
+		lv, al := &v.Levels[i], a.Levels[i]
+		lv.Winner, lv.Tied, lv.Summary = "", al.Tied, al.Reason
+		if al.Winner != nil {
+			lv.Winner = *al.Winner
+		}
+		if len(al.Excluded) > 0 && (al.Winner != nil || len(al.Tied) > 0) {
+			lv.Summary += "; not compared: " + strings.Join(al.Excluded, ", ")
+		}
+	}
+	for i := range v.Targets {
+		if i < len(a.Targets) && a.Targets[i].Name == v.Targets[i].Name {
+			v.Targets[i].Wins, v.Targets[i].TiedBest = a.Targets[i].Wins, a.Targets[i].TiedBest
+			v.Targets[i].CapacityReason = a.Targets[i].CapacityReason
+		}
+	}
 }
 
 // targetSLO is a target's SLO verdict and, when it failed although no

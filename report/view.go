@@ -21,6 +21,8 @@ type Page struct {
 	Charts   []ChartView  `json:"charts"`
 	Legend   []LegendItem `json:"legend"`
 	Warnings int          `json:"warnings"`
+	// Baseline is the comparison with a baseline (run --baseline), if any.
+	Baseline *BaselineView `json:"baseline,omitempty"`
 }
 
 // LegendItem is a series and its colour.
@@ -85,7 +87,9 @@ type TargetRow struct {
 	Capacity   string `json:"capacity"`
 	BrokeAt    string `json:"broke_at"`
 	Wins       int    `json:"wins"`
-	Invalid    int    `json:"invalid_steps"`
+	// CapacityReason is the figure and interval that made the capacity call.
+	CapacityReason string `json:"capacity_reason,omitempty"`
+	Invalid        int    `json:"invalid_steps"`
 }
 
 // StepGroup is one load level of the comparison table.
@@ -124,7 +128,7 @@ type DiffRow struct {
 }
 
 // baseColumns are the comparison table's fixed columns.
-var baseColumns = []string{"offered", "achieved", "throughput", "p50", "p90", "p99", "p99.9", "max", "errors", "errors by kind", "target CPU", "target RSS", "generator CPU"}
+var baseColumns = []string{"offered", "achieved", "throughput", "p50", "p90", "p99", "p99.9", "max", "errors", "errors by kind", "target CPU", "CPU per request", "target RSS", "generator CPU"}
 
 func buildPage(runs []*results.Run, charts []Chart) Page {
 	ss := seriesOf(runs)
@@ -166,9 +170,7 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 		Model: r.Model, SLO: v.SLO, Levels: v.Levels, InvalidSteps: v.InvalidSteps,
 		ScenarioYAML: r.ScenarioYAML, Headline: headline(v), Quick: r.Quick, Alerts: v.Alerts, Sections: Sections(r),
 	}
-	for _, lv := range v.Levels {
-		rv.Decided = rv.Decided || lv.Winner != ""
-	}
+	rv.Decided = decided(v)
 	if !r.StartedAt.IsZero() {
 		rv.Started = r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
@@ -180,7 +182,7 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 		rv.Targets = append(rv.Targets, TargetRow{
 			Name: tv.Name, Color: colors[t], Topology: tv.Topology, Deployment: deployment(t.Deployment),
 			Status: tv.Status, Error: tv.Error, SLO: tv.SLO, SLOReason: tv.SLOReason, Capacity: tv.CapacityLabel, BrokeAt: tv.BrokeLabel,
-			Wins: tv.Wins, Invalid: tv.InvalidSteps,
+			Wins: tv.Wins, Invalid: tv.InvalidSteps, CapacityReason: capacityWhy(tv.CapacityReason),
 		})
 		if tv.Status == results.StatusInterrupted {
 			rv.Targets[i].Detail = interruptedDetail(tv)
@@ -222,6 +224,9 @@ func headline(v Verdict) string {
 	top := topLevel(v)
 	if top == nil {
 		return "No load step was measured: no verdict is possible; see the warnings."
+	}
+	if v.Analysis != nil && v.Analysis.Headline != "" {
+		return sloHeadline(v, *top)
 	}
 	if top.Best == "" {
 		return fmt.Sprintf("No target had a valid step at the top load (%s): no verdict is possible there; see the warnings.", top.Label) + capacitySentence(v)
@@ -266,6 +271,35 @@ func headline(v Verdict) string {
 		}
 	}
 	return s + fmt.Sprintf(". Lowest p99 at the top load: %s, %s.", top.Best, Millis(p99))
+}
+
+// sloHeadline is the analysis headline (verdicts only where significant),
+// after who held the SLO up to the top load when there is an SLO.
+func sloHeadline(v Verdict, top Level) string {
+	a := v.Analysis.Headline
+	if v.SLO == "" {
+		return a
+	}
+	held := map[string]bool{}
+	for _, e := range top.Entries {
+		held[e.Target] = e.Qualified
+	}
+	var holders, others []string
+	for _, t := range v.Targets {
+		if held[t.Name] && !t.Broke {
+			holders = append(holders, t.Name)
+		} else {
+			others = append(others, fate(t, top))
+		}
+	}
+	if len(holders) == 0 {
+		return fmt.Sprintf("No target held the SLO at the top load (%s).", top.Label) + capacitySentence(v)
+	}
+	s := fmt.Sprintf("%s held the SLO up to the top load (%s)", joinAnd(holders), top.Label)
+	if len(others) > 0 {
+		s += "; " + strings.Join(others, "; ")
+	}
+	return s + ". " + a
 }
 
 // topLevel is the level with the highest load (the last one on a tie).
@@ -429,10 +463,10 @@ func stepCells(s *results.Step, extra []string) []string {
 		gen += " (saturated)"
 	}
 	cells := []string{
-		offered(s), Rate(s.AchievedRate), Rate(s.Throughput),
-		Millis(s.Latency.P50), Millis(s.Latency.P90), Millis(s.Latency.P99), Millis(s.Latency.P999), Millis(s.Latency.Max),
-		errorsText(s), kinds,
-		sig(s.Resources.CPUCoresMean) + " cores", Bytes(s.Resources.RSSBytesMax), gen,
+		offered(s), Rate(s.AchievedRate), throughputWithCI(s),
+		latencyWithCI(s, "p50"), latencyWithCI(s, "p90"), latencyWithCI(s, "p99"), latencyWithCI(s, "p999"), Millis(s.Latency.Max),
+		errorsWithCI(s), kinds,
+		sig(s.Resources.CPUCoresMean) + " cores", cpuPerRequestWithCI(s), Bytes(s.Resources.RSSBytesMax), gen,
 	}
 	for _, k := range extra {
 		if v, ok := s.Extra[k]; ok {
@@ -586,4 +620,16 @@ func joinAnd(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// decided is whether the verdict box may show as settled (green): at the
+// top load at least one target qualified (valid, met the SLO) and so a
+// winner or a tie was named there. A run whose every target failed the
+// SLO at the top load, or was invalid there, is not settled.
+func decided(v Verdict) bool {
+	if v.Analysis == nil || len(v.Analysis.Levels) == 0 {
+		return false
+	}
+	top := v.Analysis.Levels[len(v.Analysis.Levels)-1]
+	return top.Winner != nil || len(top.Tied) > 0
 }

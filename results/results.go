@@ -255,6 +255,15 @@ type Step struct {
 	// steps). For such a step Requests counts messages sent and Latency is
 	// the fan-out latency.
 	WebSocket *WebSocketStats `json:"websocket,omitempty"`
+	// Sections are the step's time slices, in memory only: what its
+	// intervals and a pooled step's intervals are computed from.
+	Sections []Section `json:"-"`
+	// CINotEnoughData names the figures ("p50", "p90", "p99", "p999",
+	// "throughput", "error_rate", "cpu_per_request") whose interval could
+	// not be measured because the step was too short (see
+	// docs/statistics.md). Their interval is then only the observed range
+	// and no verdict is made from them.
+	CINotEnoughData []string `json:"ci_not_enough_data,omitempty"`
 }
 
 // Latency summarises a latency distribution, in milliseconds.

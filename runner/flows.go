@@ -11,6 +11,7 @@ import (
 	"github.com/scalebench/scalebench/load/flow"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
+	"github.com/scalebench/scalebench/stats"
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -84,9 +85,23 @@ func (w *flowsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step,
 		st.Resources.CPUCoresMean = round3((after.CPUSeconds - before.CPUSeconds) / res.ElapsedS)
 		st.Resources.RSSBytesMax = after.RSSBytes
 	}
+	interrupted := ""
 	if err != nil && ctx.Err() != nil {
-		st.Valid = false
-		st.Warnings = append(st.Warnings, "interrupted: the step was cut short")
+		interrupted = "the step was cut short"
+	}
+	// The same validity rules and intervals as HTTP steps (load.Judge,
+	// stats.Figures); rates are flows started per second.
+	var notes []string
+	achieved := st.AchievedRate
+	if res.DurationS > 0 {
+		achieved = float64(res.Started) / res.DurationS // over the sending window, not the flows' tails
+	}
+	st.Valid, notes = load.Judge(load.Rates{Offered: st.OfferedRate, Achieved: achieved, Requests: st.Requests,
+		Unsent: st.Unsent, Errors: st.Errors, ErrorsByKind: st.ErrorsByKind, Cap: w.cfg.MaxConcurrent,
+		CapFull: res.Unsent > 0, Interrupted: interrupted})
+	st.Warnings = append(notes, st.Warnings...)
+	stats.Figures(&st)
+	if interrupted != "" {
 		return []results.Step{st}, nil
 	}
 	if err != nil {
@@ -103,6 +118,7 @@ func flowStep(ph load.Phase, started time.Time, res flow.Result) results.Step {
 		Index: ph.Index, Model: "open", OfferedRate: ph.Rate,
 		StartedAt: started.UTC().Round(time.Millisecond), DurationS: ph.Duration.Seconds(), ElapsedS: round3(res.ElapsedS),
 		Scheduled: res.Scheduled, Unsent: res.Unsent, Valid: true, Extra: map[string]float64{},
+		Sections: res.Sections,
 	}
 	lat, svc := hdrhistogram.New(1, 3_600_000_000, 3), hdrhistogram.New(1, 3_600_000_000, 3)
 	kinds := map[string]uint64{}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/scalebench/scalebench/analysis"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
@@ -61,6 +62,12 @@ type Options struct {
 	AfterTarget func(ctx context.Context, run *results.Run) error
 	// DownTimeout bounds tearing one target down (default 15s).
 	DownTimeout time.Duration
+	// Trials is how many times each target is measured (0: the
+	// scenario's defaults.trials); see trials.go.
+	Trials int
+	// MinEffect is the smallest difference the verdict calls a win (0:
+	// the scenario's defaults.min_effect).
+	MinEffect float64
 }
 
 // Run measures every target of the scenario in order and returns the run,
@@ -82,25 +89,41 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	}
 	phases := Phases(sc, opts.Quick)
 	syncDriver(run, opts.Driver, obs)
-	for i, t := range list {
-		if ctx.Err() != nil {
-			run.Targets = append(run.Targets, results.Target{Name: t.Name, Topology: Spec(sc, t, run.ID).Topology, Status: results.StatusSkipped, Error: "run interrupted before this target started"})
-			continue
-		}
-		obs.TargetStarted(t.Name, i, len(list))
-		tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
-		run.Targets = append(run.Targets, *tr)
-		obs.TargetDone(&run.Targets[len(run.Targets)-1])
-		syncDriver(run, opts.Driver, obs)
-		if err := results.Write(opts.Dir, run); err != nil {
-			return err
-		}
-		if opts.AfterTarget != nil && i < len(list)-1 {
-			if err := afterTarget(ctx, opts.AfterTarget, run); err != nil {
-				run.Warnings = append(run.Warnings, fmt.Sprintf("after target %q: %v", t.Name, err))
+	trials := trialCount(sc, opts)
+	if trials > 1 {
+		run.Trials = trials
+	}
+	store := trialStore{}
+	total := trials * len(list)
+	for k := 0; k < trials; k++ {
+		for j, t := range rotate(list, k) {
+			if store.failed(t.Name) || (ctx.Err() != nil && len(store[t.Name]) > 0) {
+				continue
+			}
+			n := k*len(list) + j
+			if ctx.Err() != nil {
+				store[t.Name] = append(store[t.Name], &results.Target{Name: t.Name, Topology: Spec(sc, t, run.ID).Topology, Status: results.StatusSkipped, Error: "run interrupted before this target started", Steps: []results.Step{}})
+				run.Targets = store.targets(list, sc.SLO)
+				continue
+			}
+			obs.TargetStarted(t.Name, n, total)
+			tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
+			store[t.Name] = append(store[t.Name], tr)
+			obs.TargetDone(tr)
+			run.Targets = store.targets(list, sc.SLO)
+			run.Analysis = analysis.Of(run, minEffect(sc, opts))
+			syncDriver(run, opts.Driver, obs)
+			if err := results.Write(opts.Dir, run); err != nil {
+				return err
+			}
+			if opts.AfterTarget != nil && n < total-1 {
+				if err := afterTarget(ctx, opts.AfterTarget, run); err != nil {
+					run.Warnings = append(run.Warnings, fmt.Sprintf("after target %q: %v", t.Name, err))
+				}
 			}
 		}
 	}
+	run.Analysis = analysis.Of(run, minEffect(sc, opts))
 	run.FinishedAt = time.Now().UTC()
 	run.Status = results.RunCompleted
 	if ctx.Err() != nil {

@@ -93,6 +93,12 @@ func (d *decoder) defaults(n *yaml.Node, path string, df *Defaults) {
 		},
 		"memory_mb":  d.intAtLeast(&df.MemoryMB, 0, "MiB per instance; 0 = no limit"),
 		"gomaxprocs": d.intAtLeast(&df.GOMAXPROCS, 1, ""),
+		"trials":     d.intAtLeast(&df.Trials, 1, "measurements of each step"),
+		"min_effect": func(v *yaml.Node, p string) {
+			if d.number(v, p, &df.MinEffect) && (df.MinEffect < 0 || df.MinEffect >= 1) {
+				d.add(v.Line, p, "must be in [0, 1) (0.05 = 5%%), got %v", df.MinEffect)
+			}
+		},
 	})
 }
 

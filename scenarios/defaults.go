@@ -23,6 +23,8 @@ const (
 	defaultPolicy         = "round_robin"
 	defaultHealthBuiltin  = "/healthz"
 	defaultHealthOther    = "/"
+	defaultTrials         = 1
+	defaultMinEffect      = 0.05
 )
 
 // newScenario returns a scenario holding every scenario-wide default;
@@ -38,6 +40,8 @@ func newScenario() *Scenario {
 			Timeout:        Duration(defaultTimeout),
 			GOMAXPROCS:     defaultGOMAXPROCS,
 			StartupTimeout: Duration(defaultStartupTimeout),
+			Trials:         defaultTrials,
+			MinEffect:      defaultMinEffect,
 		},
 		Load: LoadShape{MaxWorkers: defaultMaxWorkers},
 	}

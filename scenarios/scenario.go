@@ -58,6 +58,12 @@ type Defaults struct {
 	StartupTimeout Duration `yaml:"startup_timeout" json:"startup_timeout"`
 	// Cooldown is a pause between steps (default 0).
 	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+	// Trials is how many times each target's steps are measured, targets
+	// interleaved in a rotating order (default 1; docs/statistics.md).
+	Trials int `yaml:"trials" json:"trials"`
+	// MinEffect is the smallest relative difference a verdict calls a win
+	// (default 0.05: 5%).
+	MinEffect float64 `yaml:"min_effect" json:"min_effect"`
 }
 
 // Request is one kind of request to send.

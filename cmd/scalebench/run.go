@@ -34,8 +34,14 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
-		}, append(dockerFlags(), kubeFlags()...)...),
+			&cli.IntFlag{Name: "trials", Usage: "measure each target `N` times, targets interleaved (default: the scenario's defaults.trials, else 1)"},
+			&cli.Float64Flag{Name: "min-effect", Usage: "smallest relative p99 difference a verdict calls a win, as a `FRACTION` (default: the scenario's defaults.min_effect, else 0.05)"},
+		}, append(append(dockerFlags(), kubeFlags()...), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
+			base, err := baselineArgsFrom(c)
+			if err != nil {
+				return err
+			}
 			return runScenarios(c.Context, runArgs{
 				scenarios:  c.Args().Slice(),
 				out:        c.String("out"),
@@ -44,10 +50,14 @@ func runCommand() *cli.Command {
 				quick:      c.Bool("quick"),
 				noProgress: c.Bool("no-progress"),
 				gate:       c.Bool("gate"),
+				trials:     c.Int("trials"),
+				minEffect:  c.Float64("min-effect"),
 				docker:     dockerOptionsFrom(c),
 				kube:       kubeOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
+
+				baselineArgs: base,
 			})
 		},
 	}
@@ -61,12 +71,18 @@ type runArgs struct {
 	quick      bool
 	noProgress bool
 	gate       bool
+	trials     int
+	minEffect  float64
 	docker     dockerOptions
 	kube       kubeOptions
 	stdout     io.Writer
 	stderr     io.Writer
 	// leftovers are run warnings about earlier runs cleaned up at start.
 	leftovers []string
+
+	// baselineArgs and baseline: run --baseline (nil baseline: none).
+	baselineArgs baselineArgs
+	baseline     *baseline
 }
 
 func runScenarios(parent context.Context, a runArgs) error {
@@ -93,6 +109,16 @@ func runScenarios(parent context.Context, a runArgs) error {
 	}
 	if a.driver != "" && a.driver != "process" && a.driver != "docker" && a.driver != "swarm" && a.driver != "kubernetes" {
 		return usageError{fmt.Errorf("--driver %q: want process, docker, swarm or kubernetes", a.driver)}
+	}
+	if a.trials < 0 {
+		return usageError{fmt.Errorf("--trials %d: must be ≥ 1", a.trials)}
+	}
+	if a.minEffect < 0 || a.minEffect >= 1 {
+		return usageError{fmt.Errorf("--min-effect %v: must be in [0, 1) (0.05 = 5%%)", a.minEffect)}
+	}
+	var err error
+	if a.baseline, err = loadBaseline(a.baselineArgs, loaded); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithCancel(parent)
@@ -139,8 +165,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 		return exitError{exitRuntime, errors.New("interrupted")}
 	case len(failed) > 0:
 		return exitError{exitRuntime, fmt.Errorf("targets failed: %s", strings.Join(failed, ", "))}
-	case a.gate && len(gateFailed) > 0:
-		return exitError{exitGate, fmt.Errorf("SLO gate failed: %s", strings.Join(gateFailed, ", "))}
+	case a.baseline.incomparableError() != nil:
+		return a.baseline.incomparableError()
+	case a.gate && (len(gateFailed) > 0 || len(a.baseline.regressed()) > 0):
+		return exitError{exitGate, gateError(gateFailed, a.baseline.regressed())}
 	}
 	return nil
 }
@@ -212,6 +240,8 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Only:          a.only,
 		GeneratorCPUs: genCPUs,
 		Observer:      guardObserver{Observer: obs, guard: guard, sc: sc, runID: id},
+		Trials:        a.trials,
+		MinEffect:     a.minEffect,
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err
@@ -221,11 +251,18 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if err != nil {
 		return nil, err
 	}
+	cmp, err := a.baseline.compareRun(run, dir, a.stderr)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run}); err != nil {
 		fmt.Fprintf(a.stderr, "scalebench: render reports: %v\n", err)
 	}
 	fmt.Fprintln(a.stdout)
 	if err := report.Summary(a.stdout, run); err != nil {
+		return nil, err
+	}
+	if err := printComparison(a.stdout, cmp, dir); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(a.stdout, "\nresults: %s\nreport:  %s\n", filepath.Join(dir, results.FileName), filepath.Join(dir, "report.html"))

@@ -25,6 +25,7 @@ type runner struct {
 	tr      *http.Transport
 	regexes map[string]*regexp.Regexp // by expression
 	accs    []*flowAcc
+	slices  *timeSlices
 	// undrawn counts scheduled flows never picked because the schedule
 	// was cut short.
 	undrawn uint64
@@ -75,9 +76,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}
 	start := time.Now()
+	r.slices = newTimeSlices(start, cfg.Duration)
 	err := r.schedule(ctx, start)
-	res := Result{Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), ElapsedS: time.Since(start).Seconds(),
-		Scheduled: r.undrawn, Unsent: r.undrawn}
+	elapsed := time.Since(start)
+	res := Result{Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), ElapsedS: elapsed.Seconds(),
+		Scheduled: r.undrawn, Unsent: r.undrawn, Sections: r.slices.result(elapsed)}
 	for i, f := range cfg.Flows {
 		fs := r.accs[i].stats(f)
 		res.Scheduled += fs.Scheduled
@@ -289,6 +292,7 @@ func (r *runner) step(ctx context.Context, client *http.Client, s Step, vars map
 			kind = "cancelled" // the run ended, whatever the transport said
 		}
 		acc.record(end.Sub(due), end.Sub(sent), kind, "")
+		r.slices.record(end, end.Sub(due), kind != "")
 		return end, kind
 	}
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBody))
@@ -318,5 +322,6 @@ func (r *runner) step(ctx context.Context, client *http.Client, s Step, vars map
 		}
 	}
 	acc.record(end.Sub(due), end.Sub(sent), kind, resp.Header.Get(instanceHeader))
+	r.slices.record(end, end.Sub(due), kind != "")
 	return end, kind
 }

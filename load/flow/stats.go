@@ -32,6 +32,9 @@ type Result struct {
 	Failed    uint64 `json:"failed"`
 	// Flows holds one entry per flow of the Config, in order.
 	Flows []FlowStats `json:"flows"`
+	// Sections are every request's outcomes by completion time in slices
+	// of a second or more, for the step's intervals (stats.Figures).
+	Sections []results.Section `json:"-"`
 }
 
 // FlowStats are the figures of one flow.

@@ -95,7 +95,7 @@ func testRunOpenCountsEverything(t *testing.T, engine string) {
 		fmt.Fprint(w, "hello") // 5 bytes
 	})
 	var observed atomic.Int64
-	g := newGen(t, Config{Engine: engine, 
+	g := newGen(t, Config{Engine: engine,
 		BaseURL:    srv.URL,
 		Requests:   []Request{{Name: "ok", Path: "/ok", Weight: 3}, {Name: "fail", Path: "/fail", Weight: 1}},
 		MaxWorkers: 16,

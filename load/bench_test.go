@@ -97,7 +97,15 @@ func startEcho(b *testing.B) string {
 // 5s). CPU is this whole process's getrusage time. Pin this process to a
 // CPU of its own (taskset -c 0) for stable figures: see
 // scripts/bench-generator.sh.
+//
+// It runs once per engine, as BenchmarkMaxRate/nethttp and /fast.
 func BenchmarkMaxRate(b *testing.B) {
+	for _, e := range []string{EngineNetHTTP, EngineFast} {
+		b.Run(e, func(b *testing.B) { benchMaxRate(b, e) })
+	}
+}
+
+func benchMaxRate(b *testing.B, engine string) {
 	target := os.Getenv("LOAD_BENCH_TARGET")
 	if target == "" {
 		target = startEcho(b)
@@ -110,7 +118,7 @@ func BenchmarkMaxRate(b *testing.B) {
 		}
 		dur = d
 	}
-	g, err := New(Config{BaseURL: target, Requests: []Request{{Path: "/"}}, MaxWorkers: 64})
+	g, err := New(Config{BaseURL: target, Requests: []Request{{Path: "/"}}, MaxWorkers: 64, Engine: engine})
 	if err != nil {
 		b.Fatal(err)
 	}

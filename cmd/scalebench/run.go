@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
+			&cli.StringFlag{Name: "engine", Usage: "HTTP client engine: auto, nethttp or fast (default: the scenario's load.engine, else auto)"},
 		}, dockerFlags()...),
 		Action: func(c *cli.Context) error {
 			return runScenarios(c.Context, runArgs{
@@ -44,6 +46,7 @@ func runCommand() *cli.Command {
 				quick:      c.Bool("quick"),
 				noProgress: c.Bool("no-progress"),
 				gate:       c.Bool("gate"),
+				engine:     c.String("engine"),
 				docker:     dockerOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
@@ -60,6 +63,7 @@ type runArgs struct {
 	quick      bool
 	noProgress bool
 	gate       bool
+	engine     string
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
@@ -79,6 +83,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 			continue
 		}
 		if err := runner.CheckOnly(sc, a.only); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := overrideEngine(sc, a.engine); err != nil {
 			problems = append(problems, err)
 			continue
 		}
@@ -236,4 +244,19 @@ func slug(s string) string {
 		return "scenario"
 	}
 	return b.String()
+}
+
+// overrideEngine applies --engine to sc (nothing when the flag is unset).
+func overrideEngine(sc *scenarios.Scenario, engine string) error {
+	if engine == "" {
+		return nil
+	}
+	if !slices.Contains(scenarios.Engines(), engine) {
+		return fmt.Errorf("--engine %q: want one of %s", engine, strings.Join(scenarios.Engines(), ", "))
+	}
+	if p := scenarios.EngineProblems(sc, engine); len(p) > 0 {
+		return fmt.Errorf("--engine %s: scenario %s: %s", engine, sc.Name, strings.Join(p, "; "))
+	}
+	sc.Load.Engine = engine
+	return nil
 }

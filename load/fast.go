@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/valyala/fasthttp"
 )
 
@@ -41,7 +42,7 @@ var _ attack = (*fastAttack)(nil)
 
 // startFast starts the phase's workers (and the pacer, in the open model)
 // and returns at once; done closes when they have all finished.
-func (g *Generator) startFast(r *phaseRun, conns *connSet) *fastAttack {
+func (g *Generator) startFast(r *phaseRun, conns *connSet, pacer vegeta.Pacer) *fastAttack {
 	a := &fastAttack{
 		r:       r,
 		client:  g.hostClient(conns, r.workers),
@@ -76,7 +77,7 @@ func (g *Generator) startFast(r *phaseRun, conns *connSet) *fastAttack {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.pace(ticks)
+			a.pace(pacer, ticks)
 		}()
 	}
 	go func() {
@@ -120,14 +121,16 @@ func (g *Generator) hostClient(conns *connSet, workers int) *fasthttp.HostClient
 }
 
 // pace hands out hit numbers on the open-model schedule until it is done
-// or the attack stops, then closes ticks. openPacer sleeps itself.
-func (a *fastAttack) pace(ticks chan<- uint64) {
+// or the attack stops, then closes ticks. Like vegeta's attack loop, it
+// sleeps whatever p returns (openPacer sleeps itself and returns 0).
+func (a *fastAttack) pace(p vegeta.Pacer, ticks chan<- uint64) {
 	defer close(ticks)
-	p := openPacer{s: a.r.sched}
 	for n := uint64(0); ; n++ {
-		if _, stop := p.Pace(time.Since(a.r.start), n); stop || a.stopped.Load() {
+		wait, stop := p.Pace(time.Since(a.r.start), n)
+		if stop || a.stopped.Load() {
 			return
 		}
+		time.Sleep(wait)
 		select {
 		case ticks <- n:
 		case <-a.stopCh:

@@ -99,7 +99,9 @@ func (g *Generator) drive(ctx context.Context, ph Phase) ([]results.Step, error)
 		g.sample(sampleCtx, r.start, samples, stopSampling)
 	}()
 
-	atk, res, finished, mu := g.launch(r, conns)
+	sl := newSleeper()
+	defer sl.close() // after the attack: its pacer has returned
+	atk, res, finished, mu := g.launch(r, conns, sl)
 	r.consume(ctx, atk, res, finished, mu, samples, deadline, observed)
 	close(stopSampling)
 	for s := range samples {
@@ -116,14 +118,14 @@ func (g *Generator) drive(ctx context.Context, ph Phase) ([]results.Step, error)
 // engine delivers results on res (nil for the fast engine); the fast
 // engine's workers record their own results under mu and close finished
 // when they are all done (nil for the vegeta engine).
-func (g *Generator) launch(r *phaseRun, conns *connSet) (atk attack, res <-chan *vegeta.Result, finished <-chan struct{}, mu sync.Locker) {
-	if g.engine == EngineFast {
-		fa := g.startFast(r, conns)
-		return fa, nil, fa.done, &fa.mu
-	}
+func (g *Generator) launch(r *phaseRun, conns *connSet, sl *sleeper) (atk attack, res <-chan *vegeta.Result, finished <-chan struct{}, mu sync.Locker) {
 	var pacer vegeta.Pacer = closedPacer{d: r.ph.Duration}
 	if r.open {
-		pacer = openPacer{s: r.sched}
+		pacer = openPacer{s: r.sched, sl: sl}
+	}
+	if g.engine == EngineFast {
+		fa := g.startFast(r, conns, pacer)
+		return fa, nil, fa.done, &fa.mu
 	}
 	va := g.newAttacker(conns, r.workers)
 	return vegetaAttack{atk: va, conns: conns}, va.Attack(r.picker.targeter(), pacer, 0, ""), nil, noLock{}

@@ -43,25 +43,14 @@ need_deb() { # command, Debian package
 need_deb taskset util-linux
 need_deb /usr/bin/time time
 need_deb wrk wrk
-ncpu=$(nproc)
-if ((ncpu < 2)); then echo "bench-generator: needs 2 CPUs, found $ncpu" >&2; exit 1; fi
-server_cpu=$((ncpu - 1))
-
 vegeta=$(command -v vegeta || true)
 if [[ -z $vegeta ]]; then
 	GOBIN=$tmp/bin go install github.com/tsenart/vegeta/v12@v12.13.0
 	vegeta=$tmp/bin/vegeta
 fi
 
-go test -c -o "$tmp/load.test" ./load
-
-# The server reads stdin until EOF; a FIFO held open by this shell keeps it up.
-mkfifo "$tmp/stdin"
-LOAD_ECHO_SERVER=1 taskset -c "$server_cpu" "$tmp/load.test" <"$tmp/stdin" >"$tmp/addr" &
-server_pid=$!
-exec 3>"$tmp/stdin"
-for _ in $(seq 50); do [[ -s $tmp/addr ]] && break; sleep 0.1; done
-addr=$(head -1 "$tmp/addr")
+. scripts/lib/echo.sh
+start_echo
 
 # Each run_* prints "requests cpu-seconds" for one run of DURATION.
 timed() { taskset -c 0 /usr/bin/time -f '%U %S' -o "$tmp/time" "$@"; }
@@ -82,7 +71,7 @@ run_wrk() {
 
 run_scalebench() { # engine
 	LOAD_BENCH_TARGET="http://$addr" LOAD_BENCH_DURATION="$DURATION" timed \
-		"$tmp/load.test" -test.run '^$' -test.bench "MaxRate/^$1\$" -test.benchtime 1x >"$tmp/s.out"
+		"$load_test" -test.run '^$' -test.bench "MaxRate/^$1\$" -test.benchtime 1x >"$tmp/s.out"
 	line=$(grep '^BenchmarkMaxRate' "$tmp/s.out")
 	rate=$(awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "req/s") print $i }' <<<"$line")
 	awk -v r="$rate" -v d="$secs" -v c="$(cpu_s)" 'BEGIN { printf "%.0f %s\n", r * d, c }'

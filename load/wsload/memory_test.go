@@ -96,6 +96,7 @@ type footprint struct {
 	goroutines            int
 	open                  int           // connections open when measured
 	allOpen               time.Duration // from the run's start until all were open (0: never)
+	sources               map[string]int // established client connections by source address
 }
 
 // measure collects garbage and returns freed memory to the OS first, so
@@ -206,6 +207,7 @@ func holdConnections(tb testing.TB, p holdPlan) (before, held footprint, res *Re
 				if open > best.open && open >= p.conns/2 {
 					best = measure()
 					best.open = open
+					best.sources = clientSources(url)
 				}
 			case <-done:
 				return

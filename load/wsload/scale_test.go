@@ -1,8 +1,11 @@
 package wsload
 
 import (
+	"fmt"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,10 +61,46 @@ func BenchmarkHoldConnections(b *testing.B) {
 		b.ReportMetric(float64(w.ConnectFailures), "connect-failures")
 		b.Logf("%d of %d open at once (planned ramp %s at %.0f/s; all open after %s, Observe resolution 1 s); "+
 			"per connection heap+stacks %.0f B, RSS %.0f B (RSS %d MiB held); connect p50 %.1f p99 %.1f max %.1f ms; "+
-			"failures %d %v; listen-queue drops %d; fan-out p50 %.1f p99 %.1f ms over %d deliveries (%.0f/s), ratio %.4f; disconnects %d",
+			"failures %d %v; listen-queue drops %d; fan-out p50 %.1f p99 %.1f ms over %d deliveries (%.0f/s), ratio %.4f; disconnects %d; client connections by source address %v",
 			w.ConnectionsOpenMax, p.conns, ramp, p.rate, held.allOpen.Round(time.Second),
 			(float64(held.heap+held.stack)-float64(before.heap+before.stack))/open, (float64(held.rss)-float64(before.rss))/open, held.rss>>20,
 			w.ConnectLatency.P50, w.ConnectLatency.P99, w.ConnectLatency.Max, w.ConnectFailures, w.ConnectFailuresByKind, drops,
-			w.FanoutLatency.P50, w.FanoutLatency.P99, w.Delivered, w.DeliveriesPerS, w.DeliveryRatio, w.Disconnects)
+			w.FanoutLatency.P50, w.FanoutLatency.P99, w.Delivered, w.DeliveriesPerS, w.DeliveryRatio, w.Disconnects, held.sources)
+		b.ReportMetric(float64(len(held.sources)), "source-addrs")
 	}
+}
+
+// clientSources counts the established TCP connections to the server of
+// wsURL by their local (source) address, from /proc/net/tcp (IPv4; nil
+// where there is none).
+func clientSources(wsURL string) map[string]int {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return nil
+	}
+	port, err := strconv.ParseUint(u.Port(), 10, 16)
+	if err != nil {
+		return nil
+	}
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return nil
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] != "01" { // ESTABLISHED
+			continue
+		}
+		local, remote := f[1], f[2]
+		if i := strings.IndexByte(remote, ':'); i < 0 || remote[i+1:] != fmt.Sprintf("%04X", port) {
+			continue
+		}
+		ip, err := strconv.ParseUint(local[:8], 16, 32) // little-endian on x86 and arm64
+		if err != nil {
+			continue
+		}
+		out[fmt.Sprintf("%d.%d.%d.%d", ip&0xff, ip>>8&0xff, ip>>16&0xff, ip>>24)]++
+	}
+	return out
 }

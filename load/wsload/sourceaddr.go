@@ -17,7 +17,7 @@ const maxLoopbackSources = 250
 
 // sourceDialer dials TCP like a net.Dialer, and when a loopback IPv4
 // destination runs the current source address out of ephemeral ports
-// (EADDRNOTAVAIL) it moves on to the next address of 127.0.0.0/8
+// (see outOfPorts) it moves on to the next address of 127.0.0.0/8
 // (127.0.0.2, 127.0.0.3, …) and tries again. Each source address has its
 // own ports, so one client process can hold more connections to one server
 // address than the port range allows — 50,000 needs two addresses.
@@ -36,11 +36,18 @@ func (d *sourceDialer) DialContext(ctx context.Context, network, addr string) (n
 			nd.LocalAddr = &net.TCPAddr{IP: loopbackSource(k).AsSlice()}
 		}
 		c, err := nd.DialContext(ctx, network, addr)
-		if err == nil || !errors.Is(err, syscall.EADDRNOTAVAIL) || !loopbackV4(addr) || k+1 >= maxLoopbackSources {
+		if err == nil || !outOfPorts(err, k > 0) || !loopbackV4(addr) || k+1 >= maxLoopbackSources {
 			return c, err
 		}
 		d.next.CompareAndSwap(k, k+1) // another dial may have moved on already
 	}
+}
+
+// outOfPorts reports whether err says the source address has no ephemeral
+// port left: connect(2) says EADDRNOTAVAIL, and bind(2) of an explicit
+// address with port 0 (bound is true) says EADDRINUSE.
+func outOfPorts(err error, bound bool) bool {
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || bound && errors.Is(err, syscall.EADDRINUSE)
 }
 
 // Sources is how many source addresses have been used so far.

@@ -32,7 +32,8 @@ func grace(d time.Duration) time.Duration {
 }
 
 // phaseRun is the state of one phase while it runs. Everything in it is
-// touched by the consuming goroutine only.
+// touched by one goroutine at a time: the consumer, or under the fast
+// engine also its workers, holding fastAttack.mu (as the consumer then does).
 type phaseRun struct {
 	cfg     *Config
 	picker  *picker

@@ -20,8 +20,9 @@ type outcome struct {
 	request  int    // index into Config.Requests, -1 when unknown
 }
 
-// recorder accumulates one step. It is used by one goroutine (the consumer)
-// only, and records a result without allocating (bar the first time an
+// recorder accumulates one step. It is used by one goroutine at a time (the
+// consumer; under the fast engine also its workers, holding its lock), and
+// records a result without allocating (bar the first time an
 // error kind or instance is seen).
 type recorder struct {
 	index     int

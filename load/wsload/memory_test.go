@@ -95,8 +95,8 @@ const serveFiles = 1 << 17
 type footprint struct {
 	heap, stack, sys, rss uint64
 	goroutines            int
-	open                  int           // connections open when measured
-	allOpen               time.Duration // from the run's start until all were open (0: never)
+	open                  int            // connections open when measured
+	allOpen               time.Duration  // from the run's start until all were open (0: never)
 	sources               map[string]int // established client connections by source address
 }
 

@@ -30,11 +30,10 @@ func Engines() []string { return []string{EngineAuto, EngineNetHTTP, EngineFast}
 // an error when name is unknown or the engine cannot serve base.
 //
 // The fast engine serves plain HTTP/1.1 only. auto keeps net/http for
-// https:// targets: fasthttp's TLS client negotiates no ALPN and supports
-// none of crypto/tls's per-connection hooks that net/http's transport
-// offers, and https targets are remote services whose behaviour should
-// match what a Go or browser client sees. HTTP/2 (h2c or over TLS) is
-// net/http only as well. Flows (load/flow, cookie jars) and WebSocket
+// https:// targets, so certificate checks, session resumption and ALPN
+// behave as with Go's standard client (fasthttp's TLS path, with no ALPN by
+// default, has not been checked against TLS targets). HTTP/2 (h2c or over
+// TLS) is net/http only as well. Flows (load/flow, cookie jars) and WebSocket
 // (load/wsload) have generators of their own and do not use this choice.
 func resolveEngine(name string, base *url.URL) (string, error) {
 	switch name {

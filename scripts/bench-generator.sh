@@ -91,7 +91,11 @@ printf '%-20s %-6s %10s %10s %14s\n' tool round req/s cpu-s "cpu-µs/req" | tee 
 for round in $(seq "$ROUNDS"); do
 	k=$(((round - 1) % ${#tools[@]}))
 	for tool in "${tools[@]:k}" "${tools[@]:0:k}"; do
-		read -r n c < <(run_tool "$tool")
+		read -r n c < <(run_tool "$tool") || true
+		if [[ -z ${n:-} || $n == 0 ]]; then
+			echo "bench-generator: $tool completed no requests in round $round" >&2
+			continue
+		fi
 		awk -v t="$tool" -v r="$round" -v n="$n" -v c="$c" -v d="$secs" \
 			'BEGIN { printf "%-20s %-6s %10.0f %10.2f %14.2f\n", t, r, n / d, c, c / n * 1e6 }' | tee -a "$tmp/table"
 	done

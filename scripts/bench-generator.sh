@@ -109,4 +109,7 @@ awk 'NR > 1 { if (!($1 in best) || $5 < best[$1]) { best[$1] = $5; rate[$1] = $3
 		n = split("wrk scalebench-fast scalebench-nethttp vegeta", order, " ")
 		for (i = 1; i <= n; i++) { t = order[i]
 			printf "%-20s %14.2f %10.0f %10.2f\n", t, best[t], rate[t], best[t] / best["wrk"] }
+		f = best["scalebench-fast"]
+		printf "default engine (fast): %.2f× wrk (goal ≤ 1.3: %s); %s the vegeta CLI\n", f / best["wrk"],
+			f <= 1.3 * best["wrk"] ? "met" : "missed", f < best["vegeta"] ? "below" : "NOT below"
 	}' "$tmp/table"

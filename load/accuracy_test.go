@@ -23,13 +23,15 @@ import (
 // the pacer, the worker, the reader), which the generator rightly measures;
 // on a machine busy with other work one attempt can miss, so the test makes
 // up to three and fails when none is accurate.
-func TestLatencyAccuracy(t *testing.T) {
+func TestLatencyAccuracy(t *testing.T) { eachEngine(t, testLatencyAccuracy) }
+
+func testLatencyAccuracy(t *testing.T, engine string) {
 	if testing.Short() {
 		t.Skip("3 s of load")
 	}
 	var misses []string
 	for attempt := 1; attempt <= 3; attempt++ {
-		miss := accuracyAttempt(t)
+		miss := accuracyAttempt(t, engine)
 		if miss == "" {
 			return
 		}
@@ -41,7 +43,7 @@ func TestLatencyAccuracy(t *testing.T) {
 
 // accuracyAttempt runs one 3 s step and returns "" when p50 and p99 are
 // accurate, else what was off.
-func accuracyAttempt(t *testing.T) string {
+func accuracyAttempt(t *testing.T, engine string) string {
 	var (
 		n     atomic.Int64
 		mu    sync.Mutex
@@ -65,7 +67,7 @@ func accuracyAttempt(t *testing.T) string {
 	defer srv.Close()
 	base := loopbackRoundTrip(t, srv.URL+"/ping")
 
-	g := newGen(t, Config{BaseURL: srv.URL, MaxWorkers: 64, Requests: []Request{{Path: "/work"}}})
+	g := newGen(t, Config{Engine: engine, BaseURL: srv.URL, MaxWorkers: 64, Requests: []Request{{Path: "/work"}}})
 	st := run(t, g, context.Background(), Phase{Model: "open", Rate: 400, Duration: 3 * time.Second})[0]
 	if st.Requests != 1200 || st.Errors != 0 {
 		t.Fatalf("requests, errors = %d, %d, want 1200, 0", st.Requests, st.Errors)
@@ -96,7 +98,9 @@ func accuracyAttempt(t *testing.T) string {
 // sent. Timed from the actual send (service time) the pause touches only
 // the 8 requests caught in it; timed from the intended send time, a third of
 // the requests waited, up to a second.
-func TestPauseIsReported(t *testing.T) {
+func TestPauseIsReported(t *testing.T) { eachEngine(t, testPauseIsReported) }
+
+func testPauseIsReported(t *testing.T, engine string) {
 	if testing.Short() {
 		t.Skip("3 s of load")
 	}
@@ -110,7 +114,7 @@ func TestPauseIsReported(t *testing.T) {
 			time.Sleep(2*time.Second - since)
 		}
 	})
-	g := newGen(t, Config{BaseURL: srv.URL, MaxWorkers: 8})
+	g := newGen(t, Config{Engine: engine, BaseURL: srv.URL, MaxWorkers: 8})
 	st := run(t, g, context.Background(), Phase{Model: "open", Rate: 400, Duration: 3 * time.Second})[0]
 	t.Logf("latency p50 %.1f p90 %.1f p99 %.1f ms; service time p99 %.1f p99.9 %.1f ms; warnings %q",
 		st.Latency.P50, st.Latency.P90, st.Latency.P99, st.ServiceTime.P99, st.ServiceTime.P999, st.Warnings)

@@ -50,6 +50,9 @@ type Config struct {
 	// Extra figures land in results.Step.Extra. Unset, nothing is done per
 	// response.
 	Meter func() Meter
+	// Engine is the HTTP client engine: EngineAuto (or ""), EngineNetHTTP
+	// or EngineFast (see docs/load.md). Generator.Engine says which runs.
+	Engine string
 }
 
 // Meter aggregates topology-specific figures from response headers (a
@@ -119,6 +122,7 @@ type Generator struct {
 	cfg    Config
 	base   *url.URL
 	picker *picker
+	engine string // EngineNetHTTP or EngineFast
 }
 
 // New checks cfg and returns a Generator for it.
@@ -157,11 +161,15 @@ func New(cfg Config) (*Generator, error) {
 	case cfg.GeneratorCPUs == 0:
 		cfg.GeneratorCPUs = runtime.NumCPU()
 	}
+	engine, err := resolveEngine(cfg.Engine, base)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
 	p, err := newPicker(base, cfg.Requests)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	return &Generator{cfg: cfg, base: base, picker: p}, nil
+	return &Generator{cfg: cfg, base: base, picker: p, engine: engine}, nil
 }
 
 // isLoopback reports whether host names this machine's loopback interface.

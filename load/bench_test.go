@@ -97,20 +97,18 @@ func startEcho(b *testing.B) string {
 // 5s). CPU is this whole process's getrusage time. Pin this process to a
 // CPU of its own (taskset -c 0) for stable figures: see
 // scripts/bench-generator.sh.
+//
+// It runs once per engine, as BenchmarkMaxRate/nethttp and /fast.
 func BenchmarkMaxRate(b *testing.B) {
-	target := os.Getenv("LOAD_BENCH_TARGET")
-	if target == "" {
-		target = startEcho(b)
+	for _, e := range []string{EngineNetHTTP, EngineFast} {
+		b.Run(e, func(b *testing.B) { benchMaxRate(b, e) })
 	}
-	dur := 5 * time.Second
-	if s := os.Getenv("LOAD_BENCH_DURATION"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			b.Fatalf("LOAD_BENCH_DURATION: %v", err)
-		}
-		dur = d
-	}
-	g, err := New(Config{BaseURL: target, Requests: []Request{{Path: "/"}}, MaxWorkers: 64})
+}
+
+func benchMaxRate(b *testing.B, engine string) {
+	target := benchTarget(b)
+	dur := benchDuration(b)
+	g, err := New(Config{BaseURL: target, Requests: []Request{{Path: "/"}}, MaxWorkers: 64, Engine: engine})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -138,4 +136,26 @@ func BenchmarkMaxRate(b *testing.B) {
 	b.ReportMetric(cpu.Seconds()/float64(reqs)*1e5, "cpu-s/100k-req")
 	b.ReportMetric(float64(reqs)/wall.Seconds(), "req/s")
 	b.ReportMetric(float64(cpu)/float64(reqs), "cpu-ns/req")
+}
+
+// benchTarget is LOAD_BENCH_TARGET, else an echo server of the benchmark's
+// own.
+func benchTarget(b *testing.B) string {
+	if t := os.Getenv("LOAD_BENCH_TARGET"); t != "" {
+		return t
+	}
+	return startEcho(b)
+}
+
+// benchDuration is LOAD_BENCH_DURATION, default 5 s.
+func benchDuration(b *testing.B) time.Duration {
+	s := os.Getenv("LOAD_BENCH_DURATION")
+	if s == "" {
+		return 5 * time.Second
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		b.Fatalf("LOAD_BENCH_DURATION: %v", err)
+	}
+	return d
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -31,7 +32,8 @@ func grace(d time.Duration) time.Duration {
 }
 
 // phaseRun is the state of one phase while it runs. Everything in it is
-// touched by the consuming goroutine only.
+// touched by one goroutine at a time: the consumer, or under the fast
+// engine also its workers, holding fastAttack.mu (as the consumer then does).
 type phaseRun struct {
 	cfg     *Config
 	picker  *picker
@@ -64,12 +66,9 @@ func (g *Generator) drive(ctx context.Context, ph Phase) ([]results.Step, error)
 	r := g.newPhaseRun(ph)
 	conns := newConnSet()
 	defer conns.closeAll()
-	atk := g.newAttacker(conns, r.workers)
 
-	var pacer vegeta.Pacer = closedPacer{d: ph.Duration}
 	deadline := ph.Duration
 	if r.open {
-		pacer = openPacer{s: r.sched}
 		deadline += grace(ph.Duration)
 	}
 
@@ -101,13 +100,36 @@ func (g *Generator) drive(ctx context.Context, ph Phase) ([]results.Step, error)
 		g.sample(sampleCtx, r.start, samples, stopSampling)
 	}()
 
-	res := atk.Attack(r.picker.targeter(), pacer, 0, "")
-	r.consume(ctx, atk, conns, res, samples, deadline, observed)
+	sl := newSleeper()
+	defer sl.close() // after the attack: its pacer has returned
+	atk, res, finished, mu := g.launch(r, conns, sl)
+	r.consume(ctx, atk, res, finished, mu, samples, deadline, observed)
 	close(stopSampling)
 	for s := range samples {
 		r.attribute(s)
 	}
-	return r.steps(), nil
+	steps := r.steps()
+	for i := range steps {
+		steps[i].Generator.Engine = g.engine
+	}
+	return steps, nil
+}
+
+// launch starts the phase's attack on the generator's engine. The vegeta
+// engine delivers results on res (nil for the fast engine); the fast
+// engine's workers record their own results under mu and close finished
+// when they are all done (nil for the vegeta engine).
+func (g *Generator) launch(r *phaseRun, conns *connSet, sl *sleeper) (atk attack, res <-chan *vegeta.Result, finished <-chan struct{}, mu sync.Locker) {
+	var pacer vegeta.Pacer = closedPacer{d: r.ph.Duration}
+	if r.open {
+		pacer = openPacer{s: r.sched, sl: sl}
+	}
+	if g.engine == EngineFast {
+		fa := g.startFast(r, conns, pacer)
+		return fa, nil, fa.done, &fa.mu
+	}
+	va := g.newAttacker(conns, r.workers)
+	return vegetaAttack{atk: va, conns: conns}, va.Attack(r.picker.targeter(), pacer, 0, ""), nil, noLock{}
 }
 
 func (g *Generator) newPhaseRun(ph Phase) *phaseRun {
@@ -150,9 +172,11 @@ func (g *Generator) newPhaseRun(ph Phase) *phaseRun {
 
 // consume receives every result of the attack and does all the
 // bookkeeping in between, in this one goroutine: vegeta's results channel
-// is unbuffered, so a slow consumer would slow the attack itself.
-func (r *phaseRun) consume(ctx context.Context, atk *vegeta.Attacker, conns *connSet,
-	res <-chan *vegeta.Result, samples <-chan sample, deadline time.Duration, observed chan<- Live) {
+// is unbuffered, so a slow consumer would slow the attack itself. Under
+// the fast engine the workers record their own results (res is nil) and
+// this loop does the rest of the bookkeeping under mu, until finished.
+func (r *phaseRun) consume(ctx context.Context, atk attack, res <-chan *vegeta.Result, finished <-chan struct{},
+	mu sync.Locker, samples <-chan sample, deadline time.Duration, observed chan<- Live) {
 	stop := time.NewTimer(deadline)
 	defer stop.Stop()
 	inFlight := time.NewTicker(inFlightEvery)
@@ -170,22 +194,31 @@ func (r *phaseRun) consume(ctx context.Context, atk *vegeta.Attacker, conns *con
 			if !r.interrupted {
 				r.handle(v)
 			}
+		case <-finished:
+			return
 		case <-inFlight.C:
+			mu.Lock()
 			r.sampleInFlight()
+			mu.Unlock()
 		case s := <-samples:
+			mu.Lock()
 			r.attribute(s)
+			mu.Unlock()
 		case <-observe.C:
+			mu.Lock()
 			r.observe(observed)
+			mu.Unlock()
 		case <-stop.C:
 			// Hits still unsent are counted as such; requests in flight
 			// finish (bounded by the request timeout).
-			atk.Stop()
+			atk.stop()
 		case <-done:
 			done = nil
+			mu.Lock()
 			r.interrupted = true
 			r.stopAt = time.Since(r.start)
-			atk.Stop()
-			conns.closeAll() // aborts requests in flight at once
+			mu.Unlock()
+			atk.abort() // aborts requests in flight at once
 		}
 	}
 }
@@ -214,10 +247,16 @@ func (r *phaseRun) handle(v *vegeta.Result) {
 			o.bytesIn, _ = strconv.ParseUint(s[0], 10, 64)
 		}
 	}
+	r.record(&o, v.Code, v.Headers)
+}
+
+// record adds one outcome to the step its intended send time falls in, and
+// to the live figures; code and h go to the step's Meter, if any.
+func (r *phaseRun) record(o *outcome, code uint16, h http.Header) {
 	rec := r.recAt(o.intended)
-	rec.record(&o, r.open)
+	rec.record(o, r.open)
 	if rec.meter != nil {
-		rec.meter.Observe(v.Code, v.Headers)
+		rec.meter.Observe(code, h)
 	}
 
 	r.liveReq++

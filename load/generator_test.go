@@ -81,7 +81,9 @@ func TestRunRejectsBadPhase(t *testing.T) {
 	}
 }
 
-func TestRunOpenCountsEverything(t *testing.T) {
+func TestRunOpenCountsEverything(t *testing.T) { eachEngine(t, testRunOpenCountsEverything) }
+
+func testRunOpenCountsEverything(t *testing.T, engine string) {
 	var n atomic.Int64
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		i := n.Add(1)
@@ -93,7 +95,7 @@ func TestRunOpenCountsEverything(t *testing.T) {
 		fmt.Fprint(w, "hello") // 5 bytes
 	})
 	var observed atomic.Int64
-	g := newGen(t, Config{
+	g := newGen(t, Config{Engine: engine,
 		BaseURL:    srv.URL,
 		Requests:   []Request{{Name: "ok", Path: "/ok", Weight: 3}, {Name: "fail", Path: "/fail", Weight: 1}},
 		MaxWorkers: 16,
@@ -162,9 +164,11 @@ func TestRunOpenCountsEverything(t *testing.T) {
 	}
 }
 
-func TestRunRampWindows(t *testing.T) {
+func TestRunRampWindows(t *testing.T) { eachEngine(t, testRunRampWindows) }
+
+func testRunRampWindows(t *testing.T, engine string) {
 	srv := newServer(t, func(http.ResponseWriter, *http.Request) {})
-	g := newGen(t, Config{BaseURL: srv.URL, MaxWorkers: 16})
+	g := newGen(t, Config{Engine: engine, BaseURL: srv.URL, MaxWorkers: 16})
 	steps := run(t, g, context.Background(), Phase{Model: "open", Rate: 100, RampTo: 300, Windows: 4, Duration: 2 * time.Second})
 	if len(steps) != 4 {
 		t.Fatalf("len(steps) = %d, want 4", len(steps))
@@ -184,9 +188,11 @@ func TestRunRampWindows(t *testing.T) {
 	}
 }
 
-func TestRunClosed(t *testing.T) {
+func TestRunClosed(t *testing.T) { eachEngine(t, testRunClosed) }
+
+func testRunClosed(t *testing.T, engine string) {
 	srv := newServer(t, func(http.ResponseWriter, *http.Request) { time.Sleep(2 * time.Millisecond) })
-	g := newGen(t, Config{BaseURL: srv.URL, MaxWorkers: 64})
+	g := newGen(t, Config{Engine: engine, BaseURL: srv.URL, MaxWorkers: 64})
 	steps := run(t, g, context.Background(), Phase{Model: "closed", Concurrency: 4, Duration: time.Second})
 	st := steps[0]
 	if st.Model != "closed" || st.Concurrency != 4 || st.Generator.Workers != 4 || st.OfferedRate != 0 {
@@ -207,17 +213,21 @@ func TestRunClosed(t *testing.T) {
 	}
 }
 
-func TestRunDiscardReturnsNothing(t *testing.T) {
+func TestRunDiscardReturnsNothing(t *testing.T) { eachEngine(t, testRunDiscardReturnsNothing) }
+
+func testRunDiscardReturnsNothing(t *testing.T, engine string) {
 	var n atomic.Int64
 	srv := newServer(t, func(http.ResponseWriter, *http.Request) { n.Add(1) })
-	g := newGen(t, Config{BaseURL: srv.URL})
+	g := newGen(t, Config{Engine: engine, BaseURL: srv.URL})
 	steps := run(t, g, context.Background(), Phase{Model: "open", Rate: 100, Duration: 300 * time.Millisecond, Discard: true})
 	if len(steps) != 0 || n.Load() != 30 {
 		t.Errorf("steps = %d, server saw %d, want 0 steps and 30 requests", len(steps), n.Load())
 	}
 }
 
-func TestRunInterrupted(t *testing.T) {
+func TestRunInterrupted(t *testing.T) { eachEngine(t, testRunInterrupted) }
+
+func testRunInterrupted(t *testing.T, engine string) {
 	// A server that never answers: only closing the connections ends the
 	// requests in flight before their 30 s timeout.
 	release := make(chan struct{})
@@ -230,7 +240,7 @@ func TestRunInterrupted(t *testing.T) {
 	})
 	t.Cleanup(func() { once.Do(func() { close(release) }) })
 	before := runtime.NumGoroutine()
-	g := newGen(t, Config{BaseURL: srv.URL, MaxWorkers: 8})
+	g := newGen(t, Config{Engine: engine, BaseURL: srv.URL, MaxWorkers: 8})
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()
 	began := time.Now()
@@ -252,11 +262,13 @@ func TestRunInterrupted(t *testing.T) {
 	}
 }
 
-func TestRunRefusedIsCounted(t *testing.T) {
+func TestRunRefusedIsCounted(t *testing.T) { eachEngine(t, testRunRefusedIsCounted) }
+
+func testRunRefusedIsCounted(t *testing.T, engine string) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
-	g := newGen(t, Config{BaseURL: url, MaxWorkers: 4})
+	g := newGen(t, Config{Engine: engine, BaseURL: url, MaxWorkers: 4})
 	st := run(t, g, context.Background(), Phase{Model: "open", Rate: 50, Duration: 200 * time.Millisecond})[0]
 	if st.Requests != 10 || st.ErrorsByKind["connection_refused"] != 10 {
 		t.Errorf("requests %d, errors by kind %v, want 10 connection_refused", st.Requests, st.ErrorsByKind)

@@ -90,7 +90,8 @@ func (s schedule) firstHitAt(t time.Duration) uint64 {
 // req/s — late sends that latency from the intended time then (rightly)
 // counts against the target.
 type openPacer struct {
-	s schedule
+	s  schedule
+	sl *sleeper // nil: coarseThenPreciseSleep
 }
 
 var _ vegeta.Pacer = openPacer{}
@@ -104,22 +105,28 @@ func (p openPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	if d <= elapsed {
 		return 0, false // behind: send at once
 	}
-	wait := d - elapsed
+	// Sleep all of the wait here: vegeta sends the hit right after
+	// sleeping whatever Pace returns, without asking again, and its
+	// time.Sleep is not precise (see sleeper).
+	p.sl.sleep(d - elapsed)
+	return 0, false
+}
+
+// coarseThenPreciseSleep sleeps through most of a long wait on the
+// runtime's timers and the last preciseSleepMax in nanosleep(2): the
+// pacer's sleep where no sleeper can be made. Returning
+// wait-preciseSleepMax to vegeta instead would send every hit
+// preciseSleepMax early (below 50 req/s each was 20 ms early, and its
+// latency from the intended time 20 ms too small).
+func coarseThenPreciseSleep(wait time.Duration) {
 	if wait > preciseSleepMax {
-		// Sleep coarsely through most of a long wait here: vegeta sends
-		// the hit right after sleeping whatever Pace returns, without
-		// asking again, so returning wait-preciseSleepMax would send it
-		// preciseSleepMax early (every hit below 50 req/s was 20 ms early,
-		// and its latency from the intended time 20 ms too small).
 		time.Sleep(wait - preciseSleepMax)
 		wait = preciseSleepMax
 	}
 	preciseSleep(wait)
-	return 0, false
 }
 
-// preciseSleepMax bounds one precise sleep, and so how long the pacer can
-// take to notice Attacker.Stop.
+// preciseSleepMax bounds one nanosleep(2).
 const preciseSleepMax = 20 * time.Millisecond
 
 // Rate implements vegeta.Pacer.

@@ -20,8 +20,18 @@ type outcome struct {
 	request  int    // index into Config.Requests, -1 when unknown
 }
 
-// recorder accumulates one step. It is used by one goroutine (the consumer)
-// only, and records a result without allocating (bar the first time an
+// maxInstances bounds the distinct X-Scalebench-Instance values a step
+// counts by name, so a target that sets a new value per response (a request
+// id) cannot make a step's memory grow with its requests.
+const maxInstances = 1024
+
+// InstancesOther is the results.Step.Instances key counting responses from
+// instances beyond the first maxInstances distinct ones of a step.
+const InstancesOther = "(other)"
+
+// recorder accumulates one step. It is used by one goroutine at a time (the
+// consumer; under the fast engine also its workers, holding its lock), and
+// records a result without allocating (bar the first time an
 // error kind or instance is seen).
 type recorder struct {
 	index     int
@@ -89,7 +99,11 @@ func (r *recorder) record(o *outcome, withLag bool) {
 	r.bytesIn += o.bytesIn
 	r.bytesOut += o.bytesOut
 	if o.instance != "" {
-		r.instances[o.instance]++
+		if _, seen := r.instances[o.instance]; seen || len(r.instances) < maxInstances {
+			r.instances[o.instance]++
+		} else {
+			r.instances[InstancesOther]++
+		}
 	}
 	if o.request >= 0 && o.request < len(r.byRequest) {
 		r.byRequest[o.request]++

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -33,5 +34,18 @@ func TestHandleDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("handle allocates %v times per result, want 0", allocs)
+	}
+}
+
+// TestInstancesAreBounded: a target that names a new instance in every
+// response cannot make a step grow per request.
+func TestInstancesAreBounded(t *testing.T) {
+	rec := newRecorder(0, 0, time.Second, 1)
+	for i := range maxInstances + 500 {
+		rec.record(&outcome{instance: fmt.Sprintf("id-%d", i)}, false)
+	}
+	rec.record(&outcome{instance: "id-0"}, false)
+	if len(rec.instances) != maxInstances+1 || rec.instances[InstancesOther] != 500 || rec.instances["id-0"] != 2 {
+		t.Errorf("instances: %d names, %d other, id-0 %d; want %d, 500, 2", len(rec.instances), rec.instances[InstancesOther], rec.instances["id-0"], maxInstances+1)
 	}
 }

@@ -111,10 +111,15 @@ func gcd(a, b int) int {
 // targeter returns the vegeta.Targeter that hands out the next request.
 func (p *picker) targeter() vegeta.Targeter {
 	return func(t *vegeta.Target) error {
-		i := p.next.Add(1) - 1
-		*t = p.targets[p.order[i%uint64(len(p.order))]]
+		*t = p.targets[p.pick()]
 		return nil
 	}
+}
+
+// pick returns the index of the next request to send and counts it sent.
+func (p *picker) pick() int {
+	i := p.next.Add(1) - 1
+	return int(p.order[i%uint64(len(p.order))])
 }
 
 // sent is the number of hits handed out so far.

@@ -316,6 +316,10 @@ type Generator struct {
 	Saturated bool `json:"saturated"`
 	// Workers is the worker (connection) cap used.
 	Workers int `json:"workers"`
+	// Engine is the HTTP client engine that sent the step's requests:
+	// "nethttp" (vegeta + net/http) or "fast" (fasthttp); empty for
+	// flows and WebSocket steps, and in results written before it existed.
+	Engine string `json:"engine,omitempty"`
 }
 
 // LittlesLaw checks L = λW for a step.

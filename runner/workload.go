@@ -55,6 +55,7 @@ func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Dep
 		Sample:        Sampler(dep),
 		Observe:       live,
 		Meter:         meter,
+		Engine:        sc.Load.Engine,
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 // Closed sets of values, in the order the docs list them.
 var (
 	drivers = []string{"process", "docker", "swarm", "kubernetes"}
+	engines = []string{EngineAuto, EngineNetHTTP, EngineFast}
 	methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 	shapes  = []string{"rate", "steps", "ramp", "concurrency"}
 )
@@ -293,6 +294,12 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 		"max_workers": func(v *yaml.Node, p string) {
 			if d.integer(v, p, &l.MaxWorkers) && (l.MaxWorkers < 1 || l.MaxWorkers > maxConcurrency) {
 				d.add(v.Line, p, "must be between 1 and %d, got %d", maxConcurrency, l.MaxWorkers)
+			}
+		},
+		"engine": func(v *yaml.Node, p string) {
+			if d.str(v, p, &l.Engine) {
+				d.oneOf(v, p, l.Engine, engines)
+				l.engineLine = v.Line
 			}
 		},
 	})

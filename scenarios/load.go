@@ -217,6 +217,7 @@ func defaultName(source string) string {
 // crossCheck checks what involves several sections: unique target names
 // and targets the driver can run.
 func (d *decoder) crossCheck(s *Scenario) {
+	d.checkEngine(s)
 	first := map[string]int{}
 	for i, t := range s.Targets {
 		p := index("targets", i)

@@ -99,6 +99,13 @@ type LoadShape struct {
 	// (default 256). When the cap makes the generator fall behind, the step
 	// says so.
 	MaxWorkers int `yaml:"max_workers" json:"max_workers"`
+	// Engine is the HTTP client engine of the generator: "" or "auto" (the
+	// default: "fast" for http:// targets, "nethttp" otherwise), "nethttp"
+	// (vegeta + net/http) or "fast" (fasthttp, HTTP/1.1, http:// only).
+	// Flows always use net/http. See docs/load.md.
+	Engine string `yaml:"engine" json:"engine,omitempty"`
+
+	engineLine int // line of engine, when given
 }
 
 // Ramp is a linear increase of the arrival rate, measured in windows.

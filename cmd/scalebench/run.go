@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +37,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
 			&cli.IntFlag{Name: "trials", Usage: "measure each target `N` times, targets interleaved (default: the scenario's defaults.trials, else 1)"},
 			&cli.Float64Flag{Name: "min-effect", Usage: "smallest relative p99 difference a verdict calls a win, as a `FRACTION` (default: the scenario's defaults.min_effect, else 0.05)"},
+			&cli.StringFlag{Name: "engine", Usage: "HTTP client engine: auto, nethttp or fast (default: the scenario's load.engine, else auto)"},
 		}, append(append(dockerFlags(), kubeFlags()...), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
 			base, err := baselineArgsFrom(c)
@@ -52,6 +54,7 @@ func runCommand() *cli.Command {
 				gate:       c.Bool("gate"),
 				trials:     c.Int("trials"),
 				minEffect:  c.Float64("min-effect"),
+				engine:     c.String("engine"),
 				docker:     dockerOptionsFrom(c),
 				kube:       kubeOptionsFrom(c),
 				stdout:     c.App.Writer,
@@ -73,6 +76,7 @@ type runArgs struct {
 	gate       bool
 	trials     int
 	minEffect  float64
+	engine     string
 	docker     dockerOptions
 	kube       kubeOptions
 	stdout     io.Writer
@@ -99,6 +103,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 			continue
 		}
 		if err := runner.CheckOnly(sc, a.only); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := overrideEngine(sc, a.engine); err != nil {
 			problems = append(problems, err)
 			continue
 		}
@@ -284,4 +292,19 @@ func slug(s string) string {
 		return "scenario"
 	}
 	return b.String()
+}
+
+// overrideEngine applies --engine to sc (nothing when the flag is unset).
+func overrideEngine(sc *scenarios.Scenario, engine string) error {
+	if engine == "" {
+		return nil
+	}
+	if !slices.Contains(scenarios.Engines(), engine) {
+		return fmt.Errorf("--engine %q: want one of %s", engine, strings.Join(scenarios.Engines(), ", "))
+	}
+	if p := scenarios.EngineProblems(sc, engine); len(p) > 0 {
+		return fmt.Errorf("--engine %s: scenario %s: %s", engine, sc.Name, strings.Join(p, "; "))
+	}
+	sc.Load.Engine = engine
+	return nil
 }

@@ -3,7 +3,6 @@ package wsload
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -122,7 +121,7 @@ func newRun(cfg Config, total int) *run {
 		cfg:  cfg,
 		stop: make(chan struct{}),
 		http: &http.Client{Transport: &http.Transport{
-			DialContext:       (&net.Dialer{Timeout: cfg.ConnectTimeout}).DialContext,
+			DialContext:       (&sourceDialer{timeout: cfg.ConnectTimeout}).DialContext,
 			DisableKeepAlives: true,
 		}},
 	}

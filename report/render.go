@@ -33,12 +33,26 @@ func Render(ctx context.Context, dir string, runs []*results.Run) ([]string, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	baseline, err := baselineOf(dir, runs)
+	if err != nil {
+		return nil, fmt.Errorf("render report: %w", err)
+	}
+	pg := buildPage(runs, charts)
+	if baseline != nil {
+		pg.Baseline = baselineView(baseline)
+	}
 	var html, mdBuf bytes.Buffer
-	if err := HTML(&html, buildPage(runs, charts)); err != nil {
+	if err := HTML(&html, pg); err != nil {
 		return nil, err
 	}
 	if err := Markdown(&mdBuf, runs); err != nil {
 		return nil, fmt.Errorf("render summary.md: %w", err)
+	}
+	if baseline != nil {
+		mdBuf.WriteString("\n")
+		if err := baselineMarkdown(&mdBuf, baseline); err != nil {
+			return nil, fmt.Errorf("render summary.md: %w", err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, ChartsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("render report: %w", err)

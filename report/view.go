@@ -21,6 +21,8 @@ type Page struct {
 	Charts   []ChartView  `json:"charts"`
 	Legend   []LegendItem `json:"legend"`
 	Warnings int          `json:"warnings"`
+	// Baseline is the comparison with a baseline (run --baseline), if any.
+	Baseline *BaselineView `json:"baseline,omitempty"`
 }
 
 // LegendItem is a series and its colour.

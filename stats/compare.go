@@ -23,8 +23,9 @@ type Comparison struct {
 	Method string
 	// N1 and N2 are the units (trials or batches) on each side.
 	N1, N2 int
-	// Enough is false when the samples are too small (or too degenerate)
-	// to ever reach significance at the 5% level.
+	// Enough is false when the samples are too small (or too degenerate:
+	// identical, both zero) to ever reach significance at the 5% level;
+	// such comparisons stay out of a multiple-comparison family.
 	Enough bool
 }
 
@@ -122,4 +123,10 @@ func logs(xs []float64) []float64 {
 		out[i] = math.Log(x)
 	}
 	return out
+}
+
+// Untested is the Comparison of two figures that no test can be run on
+// (neither trials nor intervals): P = 1, not Enough, Method says why.
+func Untested(base, new float64, method string) Comparison {
+	return noTest(base, new, 1, 1, method)
 }

@@ -18,7 +18,9 @@ func CompareEstimates(base float64, baseCI results.Interval, new float64, newCI 
 		return c
 	}
 	if base == 0 && new == 0 {
-		c.Method, c.Enough, c.RatioCI = MethodAllZero, true, results.Interval{1, 1}
+		// Nothing changed and no test can say more (Enough = false keeps
+		// it out of the multiple-comparison family).
+		c.Method, c.RatioCI = MethodAllZero, results.Interval{1, 1}
 		return c
 	}
 	onLog := base > 0 && new > 0 && baseCI.Lo() > 0 && newCI.Lo() > 0
@@ -33,7 +35,7 @@ func CompareEstimates(base float64, baseCI results.Interval, new float64, newCI 
 		// Degenerate intervals carry no uncertainty to test against.
 		c.Method = MethodZeroVariance
 		if base == new {
-			c.Method, c.Enough, c.RatioCI = MethodIdentical, true, results.Interval{1, 1}
+			c.Method, c.RatioCI = MethodIdentical, results.Interval{1, 1}
 		}
 		return c
 	}

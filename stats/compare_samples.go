@@ -12,16 +12,19 @@ import (
 )
 
 // mwuMinUnits is the smallest number of units per side for which the
-// Mann-Whitney U test is used. Below it the smallest p-value the U test
-// can reach (2/C(n1+n2, n1): 0.1 at 3 vs 3, 0.029 at 4 vs 4) leaves no room
-// for a multiple-comparison correction, so the more powerful Welch t-test
-// on the log values is used instead (benchstat's AssumeNormal).
-const mwuMinUnits = 5
+// Mann-Whitney U test is used. The U test's smallest two-sided p-value is
+// 2/C(n1+n2, n1): 0.1 at 3 vs 3, 0.0079 at 5 vs 5, 0.0022 at 6 vs 6 and
+// 0.00016 at 8 vs 8. A comparison table holds tens of tests and the
+// correction divides alpha by their number (Holm: the smallest p must be
+// below 0.05/24 = 0.0021 in a table of 24), so below 8 units the U test
+// could never flag anything; the more powerful Welch t-test on the log
+// values (benchstat's AssumeNormal) is used instead.
+const mwuMinUnits = 8
 
 // CompareSamples compares per-unit values (one per trial) of a metric.
-// With at least mwuMinUnits units on each side it uses the Mann-Whitney U
-// test (golang.org/x/perf/benchmath) with a Hodges-Lehmann interval of the
-// ratio; with 2 to 4 it uses Welch's t-test. Both work on the logs of the
+// With at least mwuMinUnits (8) units on each side it uses the Mann-Whitney
+// U test (golang.org/x/perf/benchmath) with a Hodges-Lehmann interval of
+// the ratio; with 2 to 7 it uses Welch's t-test. Both work on the logs of the
 // values when every value is positive (so the interval is of a ratio),
 // otherwise on the values themselves. NaN and ±Inf values are dropped.
 func CompareSamples(base, new []float64) Comparison {
@@ -35,8 +38,9 @@ func CompareSamples(base, new []float64) Comparison {
 	}
 	if b[0] == b[len(b)-1] && n[0] == n[len(n)-1] && b[0] == n[0] {
 		// Every value on both sides is the same (error rate 0 vs 0):
-		// there is nothing to test and nothing changed.
-		c.Method, c.Enough, c.RatioCI = MethodIdentical, true, results.Interval{c.Ratio, c.Ratio}
+		// nothing changed and there is nothing to test, so it does not
+		// count in a multiple-comparison family either (Enough = false).
+		c.Method, c.RatioCI = MethodIdentical, results.Interval{c.Ratio, c.Ratio}
 		return c
 	}
 	onLog := allPositive(b, n)
@@ -121,7 +125,8 @@ func shiftToRatio(lo, hi, base float64, onLog bool) results.Interval {
 		return results.Interval{math.Exp(lo), math.Exp(hi)}
 	}
 	if base > 0 {
-		return results.Interval{1 + lo/base, 1 + hi/base}
+		// The figures compared are never negative, nor is their ratio.
+		return results.Interval{math.Max(0, 1+lo/base), math.Max(0, 1+hi/base)}
 	}
 	return unknownCI
 }

@@ -20,19 +20,21 @@ func TestCompareSamplesKnownAnswers(t *testing.T) {
 		wantEnough bool
 		wantCI     results.Interval // NaN: not checked
 	}{
-		// Exact U distribution: complete separation of 5 vs 5 has p = 2/C(10,5).
-		{"mwu separated", []float64{1, 2, 3, 4, 5}, []float64{6, 7, 8, 9, 10}, MethodMannWhitney, 2.0 / 252, 1e-9, true, unknownCI},
+		// Exact U distribution: complete separation of 8 vs 8 has p = 2/C(16,8).
+		{"mwu separated", []float64{1, 2, 3, 4, 5, 6, 7, 8}, []float64{9, 10, 11, 12, 13, 14, 15, 16}, MethodMannWhitney, 2.0 / 12870, 1e-12, true, unknownCI},
+		{"mwu no shift", []float64{1, 3, 5, 7, 9, 11, 13, 15}, []float64{2, 4, 6, 8, 10, 12, 14, 16}, MethodMannWhitney, 0.7209, 1e-3, true, unknownCI},
 		// Welch on raw values (a zero forbids logs): t = 3/sqrt(2/3), 4 dof.
 		{"welch raw", []float64{0, 1, 2}, []float64{3, 4, 5}, MethodWelch, 0.0213116, 1e-5, true, unknownCI},
 		// No shift at all: p = 1, interval 1 ± t(0.975, 4)·sqrt(2/3) / median.
 		{"welch no shift", []float64{0, 1, 2}, []float64{2, 1, 0}, MethodWelch, 1, 1e-12, true,
-			results.Interval{1 - 2.7764451*math.Sqrt(2.0/3), 1 + 2.7764451*math.Sqrt(2.0/3)}},
-		{"zeros both sides", []float64{0, 0, 0}, []float64{0, 0, 0}, MethodIdentical, 1, 0, true, results.Interval{1, 1}},
+			results.Interval{0, 1 + 2.7764451*math.Sqrt(2.0/3)}}, // lower bound clamped: a ratio of figures ≥ 0
+		{"welch no shift, narrow", []float64{10, 11, 12}, []float64{12, 11, 10}, MethodWelchLog, 1, 1e-12, true, unknownCI},
+		{"zeros both sides", []float64{0, 0, 0}, []float64{0, 0, 0}, MethodIdentical, 1, 0, false, results.Interval{1, 1}},
 		{"one trial", []float64{1}, []float64{1, 2}, MethodTooFew, 1, 0, false, unknownCI},
 		{"empty", nil, nil, MethodTooFew, 1, 0, false, unknownCI},
 		{"NaN", []float64{math.NaN(), math.NaN()}, []float64{1, 2}, MethodNotFinite, 1, 0, false, unknownCI},
 		{"zero variance, different", []float64{0, 0}, []float64{1, 1}, MethodZeroVariance, 1, 0, false, unknownCI},
-		// 4 vs 4 can never reach p < 0.05 two-sided with U; Welch is used.
+		// 4 vs 4 could never reach p < 0.05 two-sided with U; Welch is used.
 		{"few trials ratio", []float64{100, 101, 99, 100}, []float64{125, 126, 124, 125}, MethodWelchLog, 0, 1e-4, true, unknownCI},
 	}
 	for _, tt := range tests {
@@ -47,7 +49,7 @@ func TestCompareSamplesKnownAnswers(t *testing.T) {
 }
 
 func TestCompareSamplesRatio(t *testing.T) {
-	base := []float64{100, 101, 102, 103, 104, 105, 106}
+	base := []float64{100, 101, 102, 103, 104, 105, 106, 107}
 	new := make([]float64, len(base))
 	for i, x := range base {
 		new[i] = x * 1.25
@@ -56,8 +58,8 @@ func TestCompareSamplesRatio(t *testing.T) {
 	if got.Method != MethodMannWhitney || !near(got.Ratio, 1.25, 1e-12) || !got.RatioCI.Contains(1.25) || got.RatioCI.Contains(1) {
 		t.Errorf("CompareSamples(x, 1.25x) = %+v, want ratio 1.25 inside a CI excluding 1", got)
 	}
-	if got.Base != 103 || got.New != 128.75 {
-		t.Errorf("centres = %v, %v, want medians 103, 128.75", got.Base, got.New)
+	if got.Base != 103.5 || got.New != 129.375 {
+		t.Errorf("centres = %v, %v, want medians 103.5, 129.375", got.Base, got.New)
 	}
 }
 
@@ -73,7 +75,7 @@ func TestCompareSamplesCalibration(t *testing.T) {
 		}
 		return xs
 	}
-	for _, n := range []int{3, 5, 8} {
+	for _, n := range []int{3, 5, 8, 10} {
 		const pairs = 2000
 		falseAlarms, detected := 0, 0
 		for range pairs {
@@ -113,11 +115,11 @@ func TestCompareEstimates(t *testing.T) {
 	}{
 		{"at alpha", 100, ci(100, 0.1), newX, ci(newX, 0.1), MethodZLog, 0.05, 1e-9, true},
 		{"unchanged", 100, ci(100, 0.1), 100, ci(100, 0.1), MethodZLog, 1, 1e-12, true},
-		{"error rate 0 vs 0", 0, results.Interval{0, 0.001}, 0, results.Interval{0, 0.001}, MethodAllZero, 1, 0, true},
+		{"error rate 0 vs 0", 0, results.Interval{0, 0.001}, 0, results.Interval{0, 0.001}, MethodAllZero, 1, 0, false},
 		// Linear scale: se = hypot(0.002, 0.01)/3.92, z = 0.01/se.
 		{"error rate 0 vs 1%", 0, results.Interval{0, 0.002}, 0.01, results.Interval{0.005, 0.015}, MethodZ,
 			math.Erfc(0.01 / (math.Hypot(0.002, 0.01) / (2 * z95)) / math.Sqrt2), 1e-12, true},
-		{"degenerate equal", 5, results.Interval{5, 5}, 5, results.Interval{5, 5}, MethodIdentical, 1, 0, true},
+		{"degenerate equal", 5, results.Interval{5, 5}, 5, results.Interval{5, 5}, MethodIdentical, 1, 0, false},
 		{"degenerate different", 5, results.Interval{5, 5}, 6, results.Interval{6, 6}, MethodZeroVariance, 1, 0, false},
 		{"NaN", math.NaN(), results.Interval{0, 1}, 1, results.Interval{0, 2}, MethodNotFinite, 1, 0, false},
 		{"Inf bound", 1, results.Interval{0, math.Inf(1)}, 1, results.Interval{0, 2}, MethodNotFinite, 1, 0, false},

@@ -36,8 +36,12 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
 			&cli.IntFlag{Name: "trials", Usage: "measure each target `N` times, targets interleaved (default: the scenario's defaults.trials, else 1)"},
 			&cli.Float64Flag{Name: "min-effect", Usage: "smallest relative p99 difference a verdict calls a win, as a `FRACTION` (default: the scenario's defaults.min_effect, else 0.05)"},
-		}, dockerFlags()...),
+		}, append(dockerFlags(), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
+			base, err := baselineArgsFrom(c)
+			if err != nil {
+				return err
+			}
 			return runScenarios(c.Context, runArgs{
 				scenarios:  c.Args().Slice(),
 				out:        c.String("out"),
@@ -51,6 +55,8 @@ func runCommand() *cli.Command {
 				docker:     dockerOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
+
+				baselineArgs: base,
 			})
 		},
 	}
@@ -69,6 +75,10 @@ type runArgs struct {
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
+
+	// baselineArgs and baseline: run --baseline (nil baseline: none).
+	baselineArgs baselineArgs
+	baseline     *baseline
 }
 
 func runScenarios(parent context.Context, a runArgs) error {
@@ -101,6 +111,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 	}
 	if a.minEffect < 0 || a.minEffect >= 1 {
 		return usageError{fmt.Errorf("--min-effect %v: must be in [0, 1) (0.05 = 5%%)", a.minEffect)}
+	}
+	var err error
+	if a.baseline, err = loadBaseline(a.baselineArgs, loaded); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithCancel(parent)
@@ -143,8 +157,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 		return exitError{exitRuntime, errors.New("interrupted")}
 	case len(failed) > 0:
 		return exitError{exitRuntime, fmt.Errorf("targets failed: %s", strings.Join(failed, ", "))}
-	case a.gate && len(gateFailed) > 0:
-		return exitError{exitGate, fmt.Errorf("SLO gate failed: %s", strings.Join(gateFailed, ", "))}
+	case a.baseline.incomparableError() != nil:
+		return a.baseline.incomparableError()
+	case a.gate && (len(gateFailed) > 0 || len(a.baseline.regressed()) > 0):
+		return exitError{exitGate, gateError(gateFailed, a.baseline.regressed())}
 	}
 	return nil
 }
@@ -224,11 +240,18 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if err != nil {
 		return nil, err
 	}
+	cmp, err := a.baseline.compareRun(run, dir, a.stderr)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run}); err != nil {
 		fmt.Fprintf(a.stderr, "scalebench: render reports: %v\n", err)
 	}
 	fmt.Fprintln(a.stdout)
 	if err := report.Summary(a.stdout, run); err != nil {
+		return nil, err
+	}
+	if err := printComparison(a.stdout, cmp, dir); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(a.stdout, "\nresults: %s\nreport:  %s\n", filepath.Join(dir, results.FileName), filepath.Join(dir, "report.html"))

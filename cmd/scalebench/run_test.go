@@ -126,3 +126,49 @@ func children() []int {
 	}
 	return out
 }
+
+// run --baseline --gate, end to end with a real (quick) run against a
+// results fixture: the comparison is printed, written beside results.json
+// (compare.md, compare.json, junit.xml) and shown in report.html and
+// summary.md. The fixture is 100× slower than the reference app, so
+// nothing regresses and the gate passes whatever the machine's noise.
+func TestRunBaseline(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "testdata/tiny-noslo.yaml", "--quick", "--out", out, "--no-progress",
+		"--baseline", "../../fixtures/results/compare/tiny-slow-baseline.json", "--gate")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"base: 20261130-020000-tiny", "cpu_per_request", "comparison: " + filepath.Join(out, "compare.md")} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "significant regression(s)") {
+		t.Errorf("a regression against a 100× slower baseline:\n%s", stdout)
+	}
+	for file, want := range map[string]string{
+		"compare.md":   "Comparison with the baseline",
+		"compare.json": `"base": {`,
+		"junit.xml":    `<testcase classname="scalebench.compare.single" name="p99 at 50 req/s">`,
+		"report.html":  "Against the baseline",
+		"summary.md":   "Comparison with the baseline",
+	} {
+		data, err := os.ReadFile(filepath.Join(out, file))
+		if err != nil {
+			t.Errorf("%s not written: %v", file, err)
+			continue
+		}
+		if !strings.Contains(string(data), want) {
+			t.Errorf("%s lacks %q", file, want)
+		}
+	}
+}
+
+// A baseline that cannot be read stops run before anything starts (exit 2).
+func TestRunBaselineMissing(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", t.TempDir(), "--baseline", "no/such/results.json")
+	if code != exitUsage || !strings.Contains(stderr, "--baseline: scenario tiny") {
+		t.Errorf("exit %d, stderr %q; want 2 naming the baseline", code, stderr)
+	}
+}

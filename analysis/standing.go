@@ -88,8 +88,6 @@ func sloFigure(slo *results.SLO, s *results.Step) string {
 		}
 		if s.LatencyCI != nil && !notEnough(s) {
 			clear = !s.LatencyCI.P99.Contains(slo.P99Ms)
-		} else {
-			clear = false
 		}
 		txt := fmt.Sprintf("p99 %s %s %s %s", ms(s.Latency.P99), ciText(s), op, ms(slo.P99Ms))
 		if !clear {

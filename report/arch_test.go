@@ -288,3 +288,24 @@ func TestImplausibleValues(t *testing.T) {
 		}
 	}
 }
+
+// The verdict box is green only when a target qualified at the top load.
+func TestVerdictBoxColour(t *testing.T) {
+	slo := &results.SLO{P99Ms: 50, ErrorRate: 0.01}
+	held := runOf(slo, target("cluster", "cluster", step(0, 100, 4, 100), step(1, 350, 9, 349)),
+		target("single", "single", step(0, 100, 5, 100), step(1, 350, 2540, 250)))
+	failed := runOf(slo, target("cluster", "cluster", step(0, 100, 4, 100), step(1, 350, 900, 300)),
+		target("single", "single", step(0, 100, 5, 100), step(1, 350, 2540, 250)))
+	for _, tc := range []struct {
+		name      string
+		run       *results.Run
+		undecided bool
+	}{{"a target held the SLO at the top load", held, false}, {"every target failed the SLO at the top load", failed, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			html := renderHTML(t, tc.run)
+			if got := strings.Contains(html, `class="verdict undecided"`); got != tc.undecided {
+				t.Errorf("verdict box undecided (red) = %v, want %v", got, tc.undecided)
+			}
+		})
+	}
+}

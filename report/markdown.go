@@ -80,8 +80,8 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "<details><summary>Every step</summary>")
 		fmt.Fprintln(bw)
-		fmt.Fprintln(bw, "| load | target | achieved | throughput | p50 | p99 | p99.9 | errors | valid | SLO |")
-		fmt.Fprintln(bw, "|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
+		fmt.Fprintln(bw, "| load | target | achieved | throughput | p50 | p99 | p99.9 | errors | CPU/request | valid | SLO |")
+		fmt.Fprintln(bw, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
 		for _, lv := range v.Levels {
 			for ti := range r.Targets {
 				t := &r.Targets[ti]
@@ -98,9 +98,9 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 				if t.Name == lv.Winner {
 					name = "**" + name + "** (best)"
 				}
-				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(lv.Label), name,
+				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(lv.Label), name,
 					md(Rate(s.AchievedRate)), md(throughputWithCI(s)), md(latencyWithCI(s, "p50")), md(latencyWithCI(s, "p99")),
-					md(latencyWithCI(s, "p999")), md(errorsWithCI(s)), valid, slo)
+					md(latencyWithCI(s, "p999")), md(errorsWithCI(s)), md(orText(cpuPerRequestWithCI(s), "—")), valid, slo)
 			}
 		}
 		fmt.Fprintln(bw)

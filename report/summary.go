@@ -84,9 +84,9 @@ func (p printer) steps(run *results.Run) {
 	for _, lv := range v.Levels {
 		p.line("")
 		p.line("%s", p.paint(ansiBold, fmt.Sprintf("Step %d · %s", lv.Index+1, lv.Label)))
-		tb := table{right: []bool{false, true, true, true, true, true, true, true, false, false}}
+		tb := table{right: []bool{false, true, true, true, true, true, true, true, true, false, false}}
 		tb.add(cell{text: "target"}, cell{text: "offered"}, cell{text: "achieved"}, cell{text: "throughput"},
-			cell{text: "p50"}, cell{text: "p99"}, cell{text: "p99.9"}, cell{text: "errors"}, cell{text: "valid"}, cell{text: "SLO"})
+			cell{text: "p50"}, cell{text: "p99"}, cell{text: "p99.9"}, cell{text: "errors"}, cell{text: "CPU/req"}, cell{text: "valid"}, cell{text: "SLO"})
 		for ti := range run.Targets {
 			t := &run.Targets[ti]
 			s := stepAt(t, lv.Index)
@@ -109,7 +109,8 @@ func (p printer) steps(run *results.Run) {
 			}
 			tb.add(cell{text: oneLine(t.Name)}, cell{text: offered(s)}, cell{text: Rate(s.AchievedRate)},
 				cell{text: throughputWithCI(s)}, cell{text: latencyWithCI(s, "p50")}, cell{text: latencyWithCI(s, "p99")},
-				cell{text: latencyWithCI(s, "p999")}, cell{text: errorsWithCI(s)}, cell{text: valid, color: vc}, cell{text: slo, color: sc})
+				cell{text: latencyWithCI(s, "p999")}, cell{text: errorsWithCI(s)}, cell{text: orText(cpuPerRequestWithCI(s), "-")},
+				cell{text: valid, color: vc}, cell{text: slo, color: sc})
 		}
 		tb.write(p, "  ")
 	}

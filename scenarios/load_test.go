@@ -40,8 +40,8 @@ func TestLoadQuickstart(t *testing.T) {
 	if diff := cmp.Diff([]string{"single/topology", "cluster/topology", "replicas/topology"}, names); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}
-	if s.Defaults.Duration.D() != 5*time.Second || s.Defaults.CPUBudget != 0.5 || s.SLO == nil || s.SLO.P99.D() != 50*time.Millisecond {
-		t.Errorf("Load(quickstart) defaults %+v slo %+v: want duration 5s, cpu_budget 0.5, p99 50ms", s.Defaults, s.SLO)
+	if s.Defaults.Duration.D() != 4*time.Second || s.Defaults.Trials != 2 || s.Defaults.CPUBudget != 0.5 || s.SLO == nil || s.SLO.P99.D() != 50*time.Millisecond {
+		t.Errorf("Load(quickstart) defaults %+v slo %+v: want duration 4s, trials 2, cpu_budget 0.5, p99 50ms", s.Defaults, s.SLO)
 	}
 }
 

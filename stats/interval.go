@@ -168,8 +168,12 @@ func logSectioning(whole float64, est []float64) (results.Interval, bool) {
 	}
 	iv, ok := Sectioning(math.Log(whole), logs)
 	// A handful of wildly different batches can put the upper bound past
-	// anything measurable; the histograms' ceiling (1 h) bounds it.
-	return results.Interval{math.Exp(iv[0]), min(math.Exp(iv[1]), maxLatencyMs)}, ok
+	// anything measurable (the histograms' ceiling, 1 h): that is no
+	// interval at all, and is reported as not enough data.
+	if math.Exp(iv[1]) > maxLatencyMs {
+		return results.Interval{whole, whole}, false
+	}
+	return results.Interval{math.Exp(iv[0]), math.Exp(iv[1])}, ok
 }
 
 // maxLatencyMs is the highest latency a histogram records (1 h), in ms.

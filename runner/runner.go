@@ -75,20 +75,21 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	list := selectTargets(sc.Targets, opts.Only)
+	list := expandSweeps(selectTargets(sc.Targets, opts.Only)) // sweep.go
 	run.Status = results.RunRunning
 	if err := results.Write(opts.Dir, run); err != nil {
 		return err
 	}
 	phases := Phases(sc, opts.Quick)
 	syncDriver(run, opts.Driver, obs)
+	stopped := map[string]bool{} // sweeps stopped by oversubscription
 	for i, t := range list {
 		if ctx.Err() != nil {
 			run.Targets = append(run.Targets, results.Target{Name: t.Name, Topology: Spec(sc, t, run.ID).Topology, Status: results.StatusSkipped, Error: "run interrupted before this target started"})
 			continue
 		}
 		obs.TargetStarted(t.Name, i, len(list))
-		tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
+		tr := measurePlanned(ctx, run, sc, t, phases, opts, obs, stopped)
 		run.Targets = append(run.Targets, *tr)
 		obs.TargetDone(&run.Targets[len(run.Targets)-1])
 		syncDriver(run, opts.Driver, obs)
@@ -101,6 +102,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 			}
 		}
 	}
+	analyseScaling(run, sc)
 	run.FinishedAt = time.Now().UTC()
 	run.Status = results.RunCompleted
 	if ctx.Err() != nil {
@@ -166,11 +168,12 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 		tr.Status, tr.Error = results.StatusFailed, err.Error()
 		return tr
 	}
-	drive(ctx, w, dep, phases, sc, tr, obs)
+	finish := driveLoad(ctx, w, dep, phases, sc, tr, opts, obs) // search.go
 	if f, ok := w.(finisher); ok && ctx.Err() == nil {
 		f.Finish(ctx, tr)
 	}
 	judge(tr, sc.SLO)
+	finish()
 	return tr
 }
 

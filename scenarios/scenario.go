@@ -58,6 +58,10 @@ type Defaults struct {
 	StartupTimeout Duration `yaml:"startup_timeout" json:"startup_timeout"`
 	// Cooldown is a pause between steps (default 0).
 	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+	// AllowOversubscribe measures sweep sizes that ask for more CPUs than
+	// the targets get (default false: the sweep stops at the last size
+	// that fits; a target that does not fit is measured with a warning).
+	AllowOversubscribe bool `yaml:"allow_oversubscribe" json:"allow_oversubscribe,omitempty"`
 }
 
 // Request is one kind of request to send.
@@ -93,6 +97,11 @@ type LoadShape struct {
 	// (default 256). When the cap makes the generator fall behind, the step
 	// says so.
 	MaxWorkers int `yaml:"max_workers" json:"max_workers"`
+	// Search finds each target's capacity with probes instead of fixed
+	// steps (see capacity.go).
+	Search *Search `yaml:"search" json:"search,omitempty"`
+	// SearchLine is the line of load.search, for messages.
+	SearchLine int `yaml:"-" json:"-"`
 }
 
 // Ramp is a linear increase of the arrival rate, measured in windows.
@@ -115,6 +124,11 @@ type SLO struct {
 	// DeliveryRatio is the lowest acceptable share of expected WebSocket
 	// deliveries that arrived (WebSocket scenarios; nil: not judged).
 	DeliveryRatio *float64 `yaml:"delivery_ratio" json:"delivery_ratio"`
+	// TargetRate is the rate a sweep is sized for: how many instances hold
+	// it under this SLO (0: not asked; run --for-rate sets it too).
+	TargetRate float64 `yaml:"target_rate" json:"target_rate,omitempty"`
+	// TargetRateLine is the line of target_rate, for messages.
+	TargetRateLine int `yaml:"-" json:"-"`
 }
 
 // Target is one architecture or service to measure. Exactly one of
@@ -158,6 +172,10 @@ type Target struct {
 	Cache *Cache `yaml:"cache" json:"cache,omitempty"`
 	// Queue configures topologies queue and sync (see redis.go).
 	Queue *Queue `yaml:"queue" json:"queue,omitempty"`
+	// Sweep lists the sizes of a scaling sweep (replicas: [1, 2, 3] or
+	// workers: [...]); each becomes a variant named name@N. Replicas or
+	// Workers hold the first size.
+	Sweep []int `yaml:"-" json:"sweep,omitempty"`
 	// Line is the line of the target in the file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

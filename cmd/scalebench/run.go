@@ -34,6 +34,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
+			&cli.Float64Flag{Name: "for-rate", Usage: "size every scaling sweep for `REQ_PER_S` (sets slo.target_rate; docs/capacity.md)"},
 		}, dockerFlags()...),
 		Action: func(c *cli.Context) error {
 			return runScenarios(c.Context, runArgs{
@@ -44,6 +45,7 @@ func runCommand() *cli.Command {
 				quick:      c.Bool("quick"),
 				noProgress: c.Bool("no-progress"),
 				gate:       c.Bool("gate"),
+				forRate:    c.Float64("for-rate"),
 				docker:     dockerOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
@@ -60,6 +62,7 @@ type runArgs struct {
 	quick      bool
 	noProgress bool
 	gate       bool
+	forRate    float64
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
@@ -79,6 +82,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 			continue
 		}
 		if err := runner.CheckOnly(sc, a.only); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := runner.SetTargetRate(sc, a.forRate); err != nil {
 			problems = append(problems, err)
 			continue
 		}
@@ -185,6 +192,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		if sc.SLO.DeliveryRatio != nil {
 			run.SLO.DeliveryRatio = *sc.SLO.DeliveryRatio
 		}
+		run.SLO.TargetRate = sc.SLO.TargetRate
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
 

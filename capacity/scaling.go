@@ -174,4 +174,6 @@ func measuredText(s results.Scaling) string {
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-func trimFloat(x float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", x), "0"), ".") }
+func trimFloat(x float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", x), "0"), ".")
+}

@@ -46,9 +46,10 @@ const (
 	DefaultMaxProbes  = 40
 	// maxRepeats bounds probes at one rate: best of three decides.
 	maxRepeats = 3
-	// maxInvalid is how many invalid probes at one rate end the search
-	// there (the first is retried).
-	maxInvalid = 2
+	// maxInvalid is how many invalid probes in a row at one rate end the
+	// search there (the first ones are retried: on a busy machine one
+	// late generator is not a finding).
+	maxInvalid = 3
 )
 
 // Config describes one capacity search.
@@ -176,7 +177,7 @@ func (s *Search) decide() (float64, string) {
 	last := s.obs[len(s.obs)-1]
 	if t := s.tally(last.Rate); last.Outcome == Invalid && t.decisive() == 0 {
 		if t.invalid < maxInvalid {
-			return last.Rate, "" // retry once: one invalid probe is not a finding
+			return last.Rate, "" // retry: an invalid probe is not a finding
 		}
 		if last.Reason == ReasonGenerator {
 			return 0, StopGeneratorCeiling

@@ -133,9 +133,9 @@ func TestSearchGeneratorCeiling(t *testing.T) {
 	if r.Rate != 800 {
 		t.Errorf("capacity %v, want the last pass 800", r.Rate)
 	}
-	// The invalid rate is retried once, never counted as a pass.
-	if n := len(rates); rates[n-1] != 1600 || rates[n-2] != 1600 {
-		t.Errorf("rates %v: want the invalid probe retried once", rates)
+	// The invalid rate is retried (three tries), never counted as a pass.
+	if n := len(rates); rates[n-1] != 1600 || rates[n-2] != 1600 || rates[n-3] != 1600 || rates[n-4] == 1600 {
+		t.Errorf("rates %v: want the invalid probe tried three times", rates)
 	}
 }
 

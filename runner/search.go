@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/scalebench/scalebench/capacity"
@@ -91,7 +92,7 @@ func classify(st *results.Step, slo *scenarios.SLO) capacity.Observation {
 		return o
 	case !st.Valid:
 		o.Outcome, o.Reason, o.Detail = capacity.Invalid, capacity.ReasonInvalid, fmt.Sprintf("%g req/s: invalid step", st.OfferedRate)
-		if st.Generator.Saturated || st.AchievedRate < 0.99*st.OfferedRate {
+		if st.Generator.Saturated || st.AchievedRate < 0.99*st.OfferedRate || generatorWarning(st.Warnings) {
 			o.Reason = capacity.ReasonGenerator
 		}
 		if len(st.Warnings) > 0 {
@@ -111,6 +112,17 @@ func classify(st *results.Step, slo *scenarios.SLO) capacity.Observation {
 		return fail(capacity.ReasonP99, st.Latency.P99 >= explainedP99*p99, "%g req/s: p99 %.1f ms above the SLO's %g ms", st.OfferedRate, st.Latency.P99, p99)
 	}
 	return o
+}
+
+// generatorWarning reports whether a step was made invalid by the
+// generator itself (load/validity.go words those warnings "generator …").
+func generatorWarning(ws []string) bool {
+	for _, w := range ws {
+		if strings.HasPrefix(w, "generator") {
+			return true
+		}
+	}
+	return false
 }
 
 func errorLimit(slo *scenarios.SLO) float64 {

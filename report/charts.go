@@ -161,6 +161,9 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 			func() *plot.Plot { return spectrum(s) },
 		})
 	}
+	for _, c := range scalingCharts(runs) { // capacity.go
+		specs = append(specs, spec(c))
+	}
 	var out []Chart
 	for _, sp := range specs {
 		p := sp.build()

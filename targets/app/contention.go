@@ -22,6 +22,11 @@ const (
 	PeersEnv = "SCALEBENCH_PEERS"
 	// MaxSerial bounds /work?serial= and ?coherency=.
 	MaxSerial = time.Second
+	// SerialEnv and CoherencyEnv set an instance's default ?serial= and
+	// ?coherency= (Go durations), so that targets of one scenario — which
+	// share its requests — can differ in contention (target env:).
+	SerialEnv    = "SCALEBENCH_WORK_SERIAL"
+	CoherencyEnv = "SCALEBENCH_WORK_COHERENCY"
 )
 
 // contention is the dial for scaling experiments: a section that all
@@ -35,9 +40,11 @@ type contention struct {
 	mu    sync.Mutex // one holder per process: flock does not exclude the same file description
 	path  string
 	peers int
-	once  sync.Once
-	f     *os.File
-	err   error
+	// serial and coherency are the defaults from the environment.
+	serial, coherency time.Duration
+	once              sync.Once
+	f                 *os.File
+	err               error
 }
 
 // newContention reads the driver's environment.
@@ -46,7 +53,19 @@ func newContention() *contention {
 	if err != nil || peers < 1 {
 		peers = 1
 	}
-	return &contention{path: os.Getenv(SharedLockEnv), peers: peers}
+	c := &contention{path: os.Getenv(SharedLockEnv), peers: peers}
+	c.serial, _ = envDuration(SerialEnv)
+	c.coherency, _ = envDuration(CoherencyEnv)
+	return c
+}
+
+// envDuration reads a duration in [0, MaxSerial] from the environment.
+func envDuration(name string) (time.Duration, bool) {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil || d < 0 || d > MaxSerial {
+		return 0, false
+	}
+	return d, true
 }
 
 // hold takes the shared section for serial + coherency × (peers − 1).

@@ -31,6 +31,12 @@ func TestWorkSerialAndCoherency(t *testing.T) {
 	if got.SerialMs != 4 { // 2ms + 1ms × (3 − 1)
 		t.Errorf("serial_ms = %v, want 4", got.SerialMs)
 	}
+	t.Setenv(SerialEnv, "1ms")
+	rec = httptest.NewRecorder()
+	Handler("instance-1", 0).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/work?cpu=0", nil))
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.SerialMs != 1 {
+		t.Errorf("with %s=1ms: serial_ms = %v (%v), want 1", SerialEnv, got.SerialMs, err)
+	}
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/work?cpu=0&serial=5s", nil))
 	if rec.Code != http.StatusBadRequest {

@@ -58,7 +58,7 @@ func workHandler(c *contention) http.HandlerFunc {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		serial, coherency, err := contentionParams(r)
+		serial, coherency, err := contentionParams(r, c.serial, c.coherency)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -79,9 +79,11 @@ func workHandler(c *contention) http.HandlerFunc {
 	}
 }
 
-// contentionParams reads the optional ?serial= and ?coherency=.
-func contentionParams(r *http.Request) (serial, coherency time.Duration, err error) {
+// contentionParams reads the optional ?serial= and ?coherency=, which
+// override the instance's defaults.
+func contentionParams(r *http.Request, serial, coherency time.Duration) (time.Duration, time.Duration, error) {
 	q := r.URL.Query()
+	var err error
 	if q.Has("serial") {
 		if serial, err = durationParam(r, "serial", MaxSerial); err != nil {
 			return 0, 0, err

@@ -21,12 +21,13 @@ const (
 // probe missed; an invalid probe's reason says why its numbers cannot be
 // trusted.
 const (
-	ReasonP99        = "p99"        // latency p99 above the SLO
-	ReasonErrors     = "errors"     // error rate above the SLO
-	ReasonSaturation = "saturation" // the target could not take the offered rate
-	ReasonGenerator  = "generator"  // invalid: the generator could not send the rate
-	ReasonNoRequests = "no_requests"
-	ReasonInvalid    = "invalid" // invalid for another reason (Little's law, interrupted)
+	ReasonP99        = "p99"            // latency p99 above the SLO
+	ReasonErrors     = "errors"         // error rate above the SLO
+	ReasonSaturation = "saturation"     // the target could not take the offered rate
+	ReasonGenerator  = "generator"      // invalid: the generator could not send the rate
+	ReasonLate       = "generator_late" // invalid: it sent the rate, but late (a busy machine)
+	ReasonNoRequests = "no_requests"    // invalid: nothing completed (three in a row count as a fail)
+	ReasonInvalid    = "invalid"        // invalid for another reason (Little's law, interrupted)
 )
 
 // Ways a search ends (Result.Stop).
@@ -35,6 +36,7 @@ const (
 	StopSearchTo         = "search_to"         // search.to passed: capacity is at least to
 	StopBelowFrom        = "below_from"        // search.from already failed
 	StopGeneratorCeiling = "generator_ceiling" // the generator could not send more
+	StopInvalid          = "invalid"           // one rate gave nothing but invalid probes
 	StopMaxTime          = "max_time"          // the time cap was hit
 	StopMaxProbes        = "max_probes"        // the probe cap was hit (a bug guard)
 )
@@ -179,8 +181,11 @@ func (s *Search) decide() (float64, string) {
 		if t.invalid < maxInvalid {
 			return last.Rate, "" // retry: an invalid probe is not a finding
 		}
-		if last.Reason == ReasonGenerator {
+		switch {
+		case last.Reason == ReasonGenerator:
 			return 0, StopGeneratorCeiling
+		case t.noRequests < t.invalid:
+			return 0, StopInvalid
 		}
 	}
 	if r, ok := s.undecided(); ok {
@@ -266,21 +271,22 @@ func (s *Search) rates() []float64 {
 // tally counts the probes at one rate.
 type tally struct {
 	pass, fail, invalid int
+	noRequests          int
 	explained           bool
 	lastFail            *Observation
 }
 
 func (t tally) decisive() int { return t.pass + t.fail }
 
-// verdict is the majority of decisive probes; invalid probes that never
-// became decisive count as a fail (an invalid probe is never a pass).
+// verdict is the majority of decisive probes; a rate at which nothing
+// ever completed counts as a fail (an invalid probe is never a pass).
 func (t tally) verdict() Outcome {
 	switch {
 	case t.pass > t.fail:
 		return Pass
 	case t.fail > t.pass:
 		return Fail
-	case t.pass == 0 && t.invalid >= maxInvalid:
+	case t.pass == 0 && t.fail == 0 && t.noRequests >= maxInvalid:
 		return Fail
 	}
 	return ""
@@ -302,6 +308,9 @@ func (s *Search) tally(rate float64) tally {
 			t.lastFail = o
 		default:
 			t.invalid++
+			if o.Reason == ReasonNoRequests {
+				t.noRequests++
+			}
 			if t.lastFail == nil {
 				t.lastFail = o
 			}
@@ -321,6 +330,10 @@ func (s *Search) Result() Result {
 	}
 	switch s.stop {
 	case StopConverged, StopBelowFrom:
+	case StopInvalid:
+		last := s.obs[len(s.obs)-1]
+		r.LowerBound, r.Reason = true, StopInvalid
+		r.Detail = fmt.Sprintf("%d probes in a row at %s req/s were invalid (%s): the machine was too busy to measure there; no capacity is claimed above %s req/s", maxInvalid, fmtRate(last.Rate), last.Detail, fmtRate(lo))
 	case StopGeneratorCeiling:
 		r.LowerBound = true
 		r.Reason = StopGeneratorCeiling

@@ -153,6 +153,27 @@ func TestSearchNoRequestsIsNeverAPass(t *testing.T) {
 	}
 }
 
+func TestSearchLateGeneratorIsNotACeiling(t *testing.T) {
+	s := NewSearch(Config{From: 20, To: 1000})
+	var rates []float64
+	for {
+		rate, ok := s.Next()
+		if !ok {
+			break
+		}
+		rates = append(rates, rate)
+		o := Observation{Rate: rate, Outcome: Pass}
+		if rate >= 80 {
+			o = Observation{Rate: rate, Outcome: Invalid, Reason: ReasonLate, Detail: "sent late"}
+		}
+		s.Record(o)
+	}
+	r := s.Result()
+	if r.Stop != StopInvalid || r.Rate != 40 || !r.LowerBound || r.Hi != 0 {
+		t.Errorf("result %+v (rates %v), want stop invalid at 80, capacity ≥ 40", r, rates)
+	}
+}
+
 func TestSearchEnds(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -92,8 +92,11 @@ func classify(st *results.Step, slo *scenarios.SLO) capacity.Observation {
 		return o
 	case !st.Valid:
 		o.Outcome, o.Reason, o.Detail = capacity.Invalid, capacity.ReasonInvalid, fmt.Sprintf("%g req/s: invalid step", st.OfferedRate)
-		if st.Generator.Saturated || st.AchievedRate < 0.99*st.OfferedRate || generatorWarning(st.Warnings) {
-			o.Reason = capacity.ReasonGenerator
+		switch {
+		case st.Generator.Saturated || st.AchievedRate < 0.99*st.OfferedRate:
+			o.Reason = capacity.ReasonGenerator // it could not send the rate
+		case generatorWarning(st.Warnings):
+			o.Reason = capacity.ReasonLate // it sent the rate, but late
 		}
 		if len(st.Warnings) > 0 {
 			o.Detail += ": " + st.Warnings[0]
@@ -177,6 +180,8 @@ func searchWarning(stop string, r capacity.Result, cfg *scenarios.Search) string
 	switch stop {
 	case capacity.StopGeneratorCeiling:
 		return "capacity search hit the load generator's ceiling: " + r.Detail
+	case capacity.StopInvalid:
+		return "capacity search stopped on invalid probes: " + r.Detail
 	case capacity.StopMaxTime:
 		return fmt.Sprintf("capacity search hit max_time (%s) after %d probes: capacity %g req/s is bracketed by [%g, %g], not to the resolution (0 = no fail yet)", cfg.MaxTime.D(), r.Probes, r.Rate, r.Lo, r.Hi)
 	case capacity.StopSearchTo:

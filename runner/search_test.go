@@ -79,7 +79,8 @@ func TestClassify(t *testing.T) {
 		{"errors", func(s *results.Step) { s.ErrorRate = 0.02 }, capacity.Fail, capacity.ReasonErrors},
 		{"saturation", func(s *results.Step) { s.AchievedRate, s.Unsent = 90, 10 }, capacity.Fail, capacity.ReasonSaturation},
 		{"nothing completed", func(s *results.Step) { s.Errors = 100 }, capacity.Invalid, capacity.ReasonNoRequests},
-		{"generator", func(s *results.Step) { s.Valid, s.Warnings = false, []string{"generator sent late: …"} }, capacity.Invalid, capacity.ReasonGenerator},
+		{"generator late", func(s *results.Step) { s.Valid, s.Warnings = false, []string{"generator sent late: …"} }, capacity.Invalid, capacity.ReasonLate},
+		{"generator short", func(s *results.Step) { s.Valid, s.AchievedRate = false, 90 }, capacity.Invalid, capacity.ReasonGenerator},
 		{"little", func(s *results.Step) { s.Valid, s.Warnings = false, []string{"little's law does not hold"} }, capacity.Invalid, capacity.ReasonInvalid},
 	}
 	for _, tt := range tests {

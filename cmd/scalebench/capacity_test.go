@@ -56,3 +56,42 @@ func TestRunCapacitySearch(t *testing.T) {
 		t.Errorf("summary does not mention the capacity:\n%s", stdout)
 	}
 }
+
+// A scaling sweep through the CLI: replicas [1, 2, 3] of an instance that
+// holds its own lock for 20 ms per request (at most 50·N req/s). Every
+// size gets a capacity within its limit, the USL fit has intervals, and
+// the instance count for 110 req/s is the measured one (3): inside the
+// measured range the model must agree with the measurements.
+func TestRunScalingSweep(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "testdata/sweep.yaml", "--out", out, "--no-progress")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Targets) != 3 || run.Targets[2].Name != "rep@3" || run.Targets[2].SweepSize != 3 {
+		t.Fatalf("targets %d; want rep@1..rep@3", len(run.Targets))
+	}
+	for _, tr := range run.Targets {
+		if limit := 50 * float64(tr.SweepSize); tr.CapacityRate > limit || tr.CapacityRate < 0.6*limit {
+			t.Errorf("%s: capacity %v, want at most its limit %v and above 60%% of it (search %+v)", tr.Name, tr.CapacityRate, limit, tr.Search)
+		}
+	}
+	if len(run.Scaling) != 1 || run.Scaling[0].USL == nil {
+		t.Fatalf("scaling = %+v, want one sweep with a USL fit", run.Scaling)
+	}
+	s := run.Scaling[0]
+	if u := s.USL; u.LambdaCI[0] > u.Lambda || u.LambdaCI[1] < u.Lambda || u.SigmaCI[1] < u.SigmaCI[0] {
+		t.Errorf("usl = %+v, want intervals around the estimates", u)
+	}
+	z := s.Sizing
+	if z == nil || z.Instances != 3 || z.Measured != 3 || z.Extrapolated {
+		t.Errorf("sizing = %+v, want 3 instances, as measured, not extrapolated (capacities %v)", z, s.CapacityRate)
+	}
+	if !strings.Contains(stdout, "Instances needed") || !strings.Contains(stdout, "to hold 110 req/s") {
+		t.Errorf("summary lacks the answer:\n%s", stdout)
+	}
+}

@@ -74,6 +74,12 @@ func (f Fit) Size(rate float64) Sizing {
 	if math.IsInf(iv[0], 1) {
 		s.Lo = 0
 	}
+	if n := s.Instances; n > 0 { // the interval covers the estimate (see cover)
+		s.Lo = min(max(s.Lo, 1), n)
+		if s.Hi > 0 {
+			s.Hi = max(s.Hi, n)
+		}
+	}
 	for _, p := range f.Points {
 		if p.Rate >= rate {
 			s.Measured = int(p.N)

@@ -95,8 +95,18 @@ func FitUSL(points []Point) (Fit, error) {
 		sig, kap, lam = append(sig, u.Sigma), append(kap, u.Kappa), append(lam, u.Lambda)
 		rr = append(rr, r2(u, rep))
 	}
-	f.SigmaCI, f.KappaCI, f.LambdaCI, f.R2CI = interval(sig), interval(kap), interval(lam), interval(rr)
+	f.SigmaCI, f.KappaCI = cover(interval(sig), f.Sigma), cover(interval(kap), f.Kappa)
+	f.LambdaCI, f.R2CI = cover(interval(lam), f.Lambda), cover(interval(rr), f.R2)
 	return f, nil
+}
+
+// cover widens iv to include the estimate x. The fit uses each size's
+// confirmed capacity — the low end of its search interval — while the
+// bootstrap draws inside the interval, so the estimate is conservative and
+// may sit just below the bootstrap's range; the interval reported covers
+// both.
+func cover(iv [2]float64, x float64) [2]float64 {
+	return [2]float64{math.Min(iv[0], x), math.Max(iv[1], x)}
 }
 
 // usable keeps points with a size and a capacity, sorted by size.
@@ -213,7 +223,7 @@ func (f Fit) Band(n float64) (lo, hi float64) {
 	for i, u := range f.Replicates {
 		xs[i] = u.X(n)
 	}
-	iv := interval(xs)
+	iv := cover(interval(xs), f.X(n))
 	return iv[0], iv[1]
 }
 
@@ -223,5 +233,5 @@ func (f Fit) PeakCI() [2]float64 {
 	for i, u := range f.Replicates {
 		xs[i] = u.Peak()
 	}
-	return interval(xs)
+	return cover(interval(xs), f.Peak())
 }

@@ -129,3 +129,27 @@ func TestCheckCPU(t *testing.T) {
 		t.Error("unknown CPUs must never oversubscribe")
 	}
 }
+
+// Capacities are the low end of their search intervals; the reported
+// intervals must still contain the estimates.
+func TestFitUSLIntervalsCoverEstimates(t *testing.T) {
+	var pts []Point
+	for i, x := range []float64{43, 88, 133} {
+		pts = append(pts, Point{N: float64(i + 1), Rate: x, Lo: x, Hi: x * 1.08})
+	}
+	f, err := FitUSL(pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		iv [2]float64
+		x  float64
+	}{"sigma": {f.SigmaCI, f.Sigma}, "kappa": {f.KappaCI, f.Kappa}, "lambda": {f.LambdaCI, f.Lambda}, "r2": {f.R2CI, f.R2}} {
+		if c.x < c.iv[0] || c.x > c.iv[1] {
+			t.Errorf("%s = %v outside its interval %v", name, c.x, c.iv)
+		}
+	}
+	if lo, hi := f.Band(2); f.X(2) < lo || f.X(2) > hi {
+		t.Errorf("band at 2 [%v, %v] excludes the curve %v", lo, hi, f.X(2))
+	}
+}

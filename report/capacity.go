@@ -38,6 +38,7 @@ func probeStep(v *Verdict, tv *TargetVerdict, t *results.Target, s *results.Step
 // searchVerdict sets a searched target's capacity from the search, which
 // confirmed it, instead of the highest passing probe.
 func searchVerdict(tv *TargetVerdict, t *results.Target) {
+	tv.Searched = true
 	tv.Capacity, tv.HasCapacity = t.CapacityRate, t.CapacityRate > 0
 	tv.CapacityLabel = "none"
 	if tv.HasCapacity {
@@ -53,6 +54,20 @@ func searchVerdict(tv *TargetVerdict, t *results.Target) {
 		tv.BrokeLabel = Rate(iv.Hi()) + " (" + orText(t.CapacityReason, "failed") + ")"
 		tv.BrokeWhy = t.CapacityReason
 	}
+}
+
+// searchHeadline is the headline of a run made of capacity searches only
+// (no load levels to compare): the highest capacity found ("" when no
+// target was searched). The sizing answers follow in their own section.
+func searchHeadline(v Verdict) string {
+	searched := false
+	for _, t := range v.Targets {
+		searched = searched || t.Searched
+	}
+	if !searched {
+		return ""
+	}
+	return "Capacity search:" + capacitySentence(v) + " See Instances needed for the answer per sweep, and the warnings."
 }
 
 // capacityText is "48 req/s [48, 52] (search)", or "≥ 400 req/s" when

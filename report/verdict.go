@@ -80,6 +80,8 @@ type TargetVerdict struct {
 	HasCapacity bool
 	// CapacityLabel is Capacity with its unit, or "none".
 	CapacityLabel string
+	// Searched is true when a capacity search set Capacity (capacity.go).
+	Searched bool
 	// BrokeAt is the lowest load of a valid step that failed the SLO;
 	// Broke is false when no valid step failed.
 	BrokeAt float64

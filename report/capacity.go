@@ -146,7 +146,7 @@ func scalingTable(run *results.Run, _ Verdict) Table {
 			row[5] = fmt.Sprintf("%.3f", u.R2)
 			row[6] = "none"
 			if s.PeakInstances > 0 {
-				row[6] = fmt.Sprintf("%.1f (%s req/s)", s.PeakInstances, Number(s.PeakRate))
+				row[6] = fmt.Sprintf("%.1f %s (%s req/s)", s.PeakInstances, peakCI(s.PeakInstancesCI), Number(s.PeakRate))
 			}
 		}
 		tb.Rows = append(tb.Rows, TableRow{Cells: row, Bad: len(s.Skipped) > 0})
@@ -291,4 +291,15 @@ func measuredPoints(p *plot.Plot, s results.Scaling) {
 		p.Add(sc)
 		p.Legend.Add("measured capacity", sc)
 	}
+}
+
+// peakCI formats N*'s interval; an upper bound of 0 means unbounded.
+func peakCI(iv *results.Interval) string {
+	if iv == nil {
+		return ""
+	}
+	if iv.Hi() <= 0 {
+		return fmt.Sprintf("[%.1f, ∞)", iv.Lo())
+	}
+	return fmt.Sprintf("[%.1f, %.1f]", iv.Lo(), iv.Hi())
 }

@@ -122,9 +122,13 @@ func summary(s results.Scaling, f Fit) string {
 	u := s.USL
 	txt := fmt.Sprintf("%s is %s: σ = %.3f [%.3f, %.3f], κ = %.4f [%.4f, %.4f], λ = %s req/s per instance",
 		s.Target, s.Diagnosis, u.Sigma, u.SigmaCI[0], u.SigmaCI[1], u.Kappa, u.KappaCI[0], u.KappaCI[1], fmtRate(u.Lambda))
-	if s.PeakInstances > 0 {
+	top := float64(s.Instances[len(s.Instances)-1])
+	switch {
+	case s.PeakInstances > 0 && s.PeakInstances <= top:
 		txt += fmt.Sprintf("; throughput peaks at %.1f %s (%s req/s), beyond which adding instances lowers it", s.PeakInstances, s.Dimension, fmtRate(s.PeakRate))
-	} else {
+	case s.PeakInstances > 0:
+		txt += fmt.Sprintf("; the model's peak, %.1f %s (%s req/s), lies beyond the sizes measured (an extrapolation)", s.PeakInstances, s.Dimension, fmtRate(s.PeakRate))
+	default:
 		txt += "; no peak in the model (κ = 0): throughput levels off towards λ/σ"
 	}
 	return txt
@@ -152,8 +156,12 @@ func sizing(s results.Scaling, f Fit, rate, p99 float64) *results.Sizing {
 		hi = fmt.Sprint(z.Hi)
 	}
 	out.Answer = fmt.Sprintf("to hold %s req/s %s, %s needs %d %s of %s, interval [%d, %s]", fmtRate(rate), slo, s.Target, z.Instances, s.Dimension, size, z.Lo, hi)
-	if s.PeakInstances > 0 {
+	top := s.Instances[len(s.Instances)-1]
+	switch {
+	case s.PeakInstances > 0 && s.PeakInstances <= float64(top):
 		out.Answer += fmt.Sprintf("; beyond %.1f %s adding instances lowers throughput", s.PeakInstances, s.Dimension)
+	case s.PeakInstances > 0:
+		out.Answer += fmt.Sprintf("; the model puts the peak at %.1f %s, beyond the largest size measured (%d): an extrapolation", s.PeakInstances, s.Dimension, top)
 	}
 	if z.Extrapolated {
 		out.Answer += " (extrapolated: " + strings.TrimPrefix(z.Warnings[0], "extrapolation: ") + ")"

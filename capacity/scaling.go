@@ -128,8 +128,10 @@ func summary(s results.Scaling, f Fit) string {
 		txt += fmt.Sprintf("; throughput peaks at %.1f %s (%s req/s), beyond which adding instances lowers it", s.PeakInstances, s.Dimension, fmtRate(s.PeakRate))
 	case s.PeakInstances > 0:
 		txt += fmt.Sprintf("; the model's peak, %.1f %s (%s req/s), lies beyond the sizes measured (an extrapolation)", s.PeakInstances, s.Dimension, fmtRate(s.PeakRate))
+	case s.USL.Sigma > 0:
+		txt += fmt.Sprintf("; no peak in the model (κ = 0): throughput levels off towards λ/σ = %s req/s", fmtRate(s.USL.Lambda/s.USL.Sigma))
 	default:
-		txt += "; no peak in the model (κ = 0): throughput levels off towards λ/σ"
+		txt += "; neither contention nor coherency in the model: throughput grows linearly over the sizes measured"
 	}
 	return txt
 }

@@ -107,3 +107,11 @@ func busy(t *testing.T, tr results.Target) {
 		t.Fatalf("%s: the search stopped on invalid probes (%s): %s — the machine is too busy for this end-to-end test; rerun it on a quieter machine", tr.Name, s.Stop, s.Detail)
 	}
 }
+
+// --for-rate needs a sweep to size: a usage error (exit 2) otherwise.
+func TestRunForRateNeedsSweep(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--for-rate", "100", "--out", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "--for-rate: testdata/tiny.yaml has no size sweep") {
+		t.Errorf("exit %d, stderr %q; want 2 and the reason", code, stderr)
+	}
+}

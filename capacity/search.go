@@ -177,16 +177,17 @@ func (s *Search) decide() (float64, string) {
 		return s.cfg.From, ""
 	}
 	last := s.obs[len(s.obs)-1]
-	if t := s.tally(last.Rate); last.Outcome == Invalid && t.decisive() == 0 {
-		if t.invalid < maxInvalid {
-			return last.Rate, "" // retry: an invalid probe is not a finding
-		}
+	if k := s.invalidRun(); k > 0 {
+		t := s.tally(last.Rate)
 		switch {
+		case k < maxInvalid:
+			return last.Rate, "" // retry: an invalid probe is not a finding
 		case last.Reason == ReasonGenerator:
 			return 0, StopGeneratorCeiling
-		case t.noRequests < t.invalid:
+		case t.decisive() > 0 || t.noRequests < t.invalid:
 			return 0, StopInvalid
 		}
+		// Nothing ever completed at this rate: a fail (see verdict).
 	}
 	if r, ok := s.undecided(); ok {
 		return r, ""
@@ -209,6 +210,17 @@ func (s *Search) decide() (float64, string) {
 		}
 	}
 	return s.confirm(lo, hi)
+}
+
+// invalidRun is how many of the last probes were invalid, at the rate of
+// the last one.
+func (s *Search) invalidRun() int {
+	n := 0
+	last := s.obs[len(s.obs)-1].Rate
+	for i := len(s.obs) - 1; i >= 0 && s.obs[i].Outcome == Invalid && s.obs[i].Rate == last; i-- {
+		n++
+	}
+	return n
 }
 
 // confirm repeats the boundary: the pass below it, then the fail above it

@@ -203,3 +203,28 @@ func TestNiceRate(t *testing.T) {
 		}
 	}
 }
+
+// A run of invalid probes at a rate that passed before (a confirmation)
+// ends the search too, instead of probing it forever.
+func TestSearchInvalidRunAfterAPass(t *testing.T) {
+	s := NewSearch(Config{From: 40, To: 1000, Resolution: 0.5})
+	var rates []float64
+	for {
+		rate, ok := s.Next()
+		if !ok {
+			break
+		}
+		rates = append(rates, rate)
+		o := Observation{Rate: rate, Outcome: Fail, Reason: ReasonP99}
+		switch {
+		case rate == 40 && len(rates) == 1:
+			o = Observation{Rate: rate, Outcome: Pass}
+		case rate == 40:
+			o = Observation{Rate: rate, Outcome: Invalid, Reason: ReasonLate}
+		}
+		s.Record(o)
+	}
+	if r := s.Result(); r.Stop != StopInvalid || len(rates) > 6 {
+		t.Errorf("stop %q after rates %v; want invalid after three invalid confirmations", r.Stop, rates)
+	}
+}

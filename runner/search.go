@@ -54,6 +54,7 @@ func search(ctx context.Context, w workload, dep targets.Deployment, warmup []lo
 			break // nothing measured: the target failed or ctx ended
 		}
 		o := classify(&tr.Steps[n], sc.SLO)
+		o.Rate = rate // the step's offered_rate is what was scheduled, which rounds
 		o.Elapsed = time.Since(t0)
 		if n == 0 {
 			o.Elapsed += t0.Sub(start) // the warm-up belongs to the first probe's cost

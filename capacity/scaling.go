@@ -99,6 +99,9 @@ func fitSweep(s *results.Scaling, targetRate, p99 float64) {
 	s.USL = &results.USLFit{Sigma: f.Sigma, Kappa: f.Kappa, Lambda: f.Lambda, R2: f.R2,
 		SigmaCI: f.SigmaCI, KappaCI: f.KappaCI, LambdaCI: f.LambdaCI, R2CI: f.R2CI}
 	s.Diagnosis = f.Diagnose()
+	if f.R2 < poorR2 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the USL fits poorly (R² %.2f): the capacities do not follow one scaling curve (noise, a busy machine, a size that oversubscribed?); do not size from it", f.R2))
+	}
 	if peak := f.Peak(); !math.IsInf(peak, 1) {
 		s.PeakInstances, s.PeakRate = round2(peak), math.Round(f.X(peak))
 		ci := f.PeakCI()
@@ -114,6 +117,38 @@ func fitSweep(s *results.Scaling, targetRate, p99 float64) {
 	s.Summary = summary(*s, f)
 	if targetRate > 0 {
 		s.Sizing = sizing(*s, f, targetRate, p99)
+		if f.R2 < poorR2 {
+			s.Sizing.Answer += fmt.Sprintf(" — poor fit (R² %.2f): not for decisions", f.R2)
+		}
+	}
+	finite(s)
+}
+
+// poorR2 is the R² below which a fit is called poor.
+const poorR2 = 0.8
+
+// finite replaces values JSON cannot hold (a degenerate fit) by 0, with a
+// warning, so results.json is always written.
+func finite(s *results.Scaling) {
+	bad := false
+	fix := func(x *float64) {
+		if math.IsNaN(*x) || math.IsInf(*x, 0) {
+			*x, bad = 0, true
+		}
+	}
+	if u := s.USL; u != nil {
+		for _, x := range []*float64{&u.Sigma, &u.Kappa, &u.Lambda, &u.R2, &u.SigmaCI[0], &u.SigmaCI[1], &u.KappaCI[0], &u.KappaCI[1], &u.LambdaCI[0], &u.LambdaCI[1], &u.R2CI[0], &u.R2CI[1]} {
+			fix(x)
+		}
+	}
+	fix(&s.PeakInstances)
+	fix(&s.PeakRate)
+	if iv := s.PeakInstancesCI; iv != nil {
+		fix(&iv[0])
+		fix(&iv[1])
+	}
+	if bad {
+		s.Warnings = append(s.Warnings, "the fit is degenerate: some of its figures are not finite and are written as 0")
 	}
 }
 

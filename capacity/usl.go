@@ -30,14 +30,19 @@ func (u USL) X(n float64) float64 {
 	return u.Lambda * n / (1 + u.Sigma*(n-1) + u.Kappa*n*(n-1))
 }
 
-// Peak is the size N* = √((1−σ)/κ) at which throughput peaks; +Inf when
-// κ is 0 (throughput only levels off).
+// Peak is the size N* = √((1−σ)/κ) at which throughput peaks, at least 1
+// (with σ = 1 a second instance never helps); +Inf when κ is 0 (or below
+// minKappa: throughput only levels off).
 func (u USL) Peak() float64 {
-	if u.Kappa <= 0 {
+	if u.Kappa < minKappa {
 		return math.Inf(1)
 	}
-	return math.Sqrt(math.Max(1-u.Sigma, 0) / u.Kappa)
+	return math.Max(math.Sqrt(math.Max(1-u.Sigma, 0)/u.Kappa), 1)
 }
+
+// minKappa is the κ below which the model has no peak worth naming (it
+// would lie beyond 10⁴ instances).
+const minKappa = 1e-8
 
 // Fit is a USL fitted to a sweep, with 95% bootstrap intervals.
 type Fit struct {

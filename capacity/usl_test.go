@@ -1,10 +1,14 @@
 package capacity
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/scalebench/scalebench/results"
 )
 
 // curve samples a known USL at sizes 1..n, each with a ±2.5% search interval.
@@ -151,5 +155,31 @@ func TestFitUSLIntervalsCoverEstimates(t *testing.T) {
 	}
 	if lo, hi := f.Band(2); f.X(2) < lo || f.X(2) > hi {
 		t.Errorf("band at 2 [%v, %v] excludes the curve %v", lo, hi, f.X(2))
+	}
+}
+
+// Garbage in (a busy machine): the fit and the sweep stay finite, and the
+// answer says the fit is poor.
+func TestScalingOfNoisyCapacitiesIsFinite(t *testing.T) {
+	// Capacities measured on a machine with load 15 on 2 cores.
+	run := &results.Run{SLO: &results.SLO{P99Ms: 100}}
+	caps := map[string][]float64{"x": {60, 28, 20, 25}, "y": {38, 35, 95, 85}}
+	for _, name := range []string{"x", "y"} {
+		for i, c := range caps[name] {
+			run.Targets = append(run.Targets, results.Target{Name: fmt.Sprintf("%s@%d", name, i+1), Status: results.StatusOK, Sweep: name, SweepSize: i + 1,
+				CapacityRate: c, CapacityInterval: &results.Interval{c, c * 1.1}})
+		}
+	}
+	sc := Scaling(run, 250)
+	if _, err := json.Marshal(sc); err != nil {
+		t.Fatalf("json: %v (%+v)", err, sc)
+	}
+	for _, s := range sc {
+		if s.Target == "y" && (s.Sizing == nil || !strings.Contains(s.Sizing.Answer, "poor fit")) {
+			t.Errorf("sizing %+v, want the answer to say the fit is poor", s.Sizing)
+		}
+	}
+	if p := (USL{Sigma: 1, Kappa: 0.5, Lambda: 10}).Peak(); p != 1 {
+		t.Errorf("peak with σ = 1: %v, want 1", p)
 	}
 }

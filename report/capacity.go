@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -270,6 +271,12 @@ func scalingPlot(s results.Scaling, rate float64) *plot.Plot {
 	}
 	measuredPoints(p, s)
 	p.X.Min, p.Y.Min, p.X.Max = 0, 0, top
+	var ticks []plot.Tick
+	step := math.Max(1, math.Ceil(top/12))
+	for n := 0.0; n <= top; n += step {
+		ticks = append(ticks, plot.Tick{Value: n, Label: fmt.Sprintf("%.0f", n)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	return p
 }
 
@@ -302,4 +309,23 @@ func peakCI(iv *results.Interval) string {
 		return fmt.Sprintf("[%.1f, ∞)", iv.Lo())
 	}
 	return fmt.Sprintf("[%.1f, %.1f]", iv.Lo(), iv.Hi())
+}
+
+// byLoad returns the series with a capacity search's probes in order of
+// load, so that a vs-load chart draws a curve rather than the search's
+// path (other targets are left as they are; the over-time charts keep the
+// order run).
+func byLoad(ss []series) []series {
+	out := make([]series, len(ss))
+	for i, s := range ss {
+		out[i] = s
+		if s.Target.Search == nil {
+			continue
+		}
+		t := *s.Target
+		t.Steps = append([]results.Step(nil), t.Steps...)
+		sort.SliceStable(t.Steps, func(a, b int) bool { return stepLoad(&t.Steps[a]) < stepLoad(&t.Steps[b]) })
+		out[i].Target = &t
+	}
+	return out
 }

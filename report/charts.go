@@ -119,9 +119,9 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 	}
 	specs := []spec{
 		{"latency-vs-load.png", "Latency vs offered load", "p99 (solid), p99.9 (dashed) and p50 (dotted) latency from the intended send time, log scale. The curve that bends up first is the architecture that saturates first (the hockey stick); × marks invalid steps.",
-			func() *plot.Plot { return latencyVsLoad(measured, runs, unit) }},
+			func() *plot.Plot { return latencyVsLoad(byLoad(measured), runs, unit) }},
 		{"throughput-vs-load.png", "Throughput vs offered load", "Successful responses per second against the offered rate; the grey diagonal is a perfect system. Falling below it means the target cannot keep up.",
-			func() *plot.Plot { return throughputVsLoad(measured, unit) }},
+			func() *plot.Plot { return throughputVsLoad(byLoad(measured), unit) }},
 		{"latency-over-time.png", "p99 latency over time", "p99 latency per second, log scale; grey lines mark step boundaries. Latency that grows within a step means a queue is building.",
 			func() *plot.Plot {
 				return overTime(measured, "p99 latency over time", "latency (ms, log scale)", true, func(p results.Point) (float64, bool) { return p.P99, true })
@@ -160,6 +160,9 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 			"HDR-style percentile spectrum of " + s.Label + " at each step, log scales up to p99.99: where the tail leaves the body of the distribution.",
 			func() *plot.Plot { return spectrum(s) },
 		})
+	}
+	for _, c := range scalingCharts(runs) { // capacity.go
+		specs = append(specs, spec(c))
 	}
 	var out []Chart
 	for _, sp := range specs {

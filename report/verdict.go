@@ -89,6 +89,8 @@ type TargetVerdict struct {
 	HasCapacity bool
 	// CapacityLabel is Capacity with its unit, or "none".
 	CapacityLabel string
+	// Searched is true when a capacity search set Capacity (capacity.go).
+	Searched bool
 	// BrokeAt is the lowest load of a valid step that failed the SLO;
 	// Broke is false when no valid step failed.
 	BrokeAt float64
@@ -159,6 +161,7 @@ func Analyze(run *results.Run) Verdict {
 	for _, w := range run.Warnings {
 		v.Warnings = append(v.Warnings, Warning{Step: -1, Text: w})
 	}
+	v.Warnings = append(v.Warnings, scalingWarnings(run)...)
 	levels := map[int]*Level{}
 	for ti := range run.Targets {
 		t := &run.Targets[ti]
@@ -175,6 +178,10 @@ func Analyze(run *results.Run) Verdict {
 		sloFailed, invalidFailed := false, false
 		for si := range t.Steps {
 			s := &t.Steps[si]
+			if s.Probe { // a capacity search's probe (capacity.go)
+				probeStep(&v, &tv, t, s)
+				continue
+			}
 			load := stepLoad(s)
 			slo := stepSLO(run.SLO, s)
 			lv := levels[s.Index]
@@ -225,6 +232,9 @@ func Analyze(run *results.Run) Verdict {
 		}
 		if run.SLO != nil {
 			tv.SLO, tv.SLOReason = targetSLO(t, sloFailed, invalidFailed)
+		}
+		if t.Search != nil {
+			searchVerdict(&tv, t) // capacity.go
 		}
 		v.Alerts = append(v.Alerts, jobAlerts(t)...)
 		v.Targets = append(v.Targets, tv)

@@ -223,6 +223,9 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 func headline(v Verdict) string {
 	top := topLevel(v)
 	if top == nil {
+		if h := searchHeadline(v); h != "" { // capacity.go
+			return h
+		}
 		return "No load step was measured: no verdict is possible; see the warnings."
 	}
 	if v.Analysis != nil && v.Analysis.Headline != "" {

@@ -47,6 +47,9 @@ type Run struct {
 	Trials int `json:"trials,omitempty"`
 	// Analysis is what the verdict is made from (recomputed by report).
 	Analysis *Analysis `json:"analysis,omitempty"`
+	// Scaling holds one entry per scaling sweep: capacity per size, the
+	// USL fit and the instance count for the target rate (capacity.go).
+	Scaling []Scaling `json:"scaling,omitempty"`
 }
 
 // SLO is a latency and error-rate objective.
@@ -58,6 +61,8 @@ type SLO struct {
 	// DeliveryRatio is the lowest acceptable WebSocket delivery ratio
 	// (0..1; 0: not judged).
 	DeliveryRatio float64 `json:"delivery_ratio,omitempty"`
+	// TargetRate is the rate sweeps are sized for (req/s; 0: none).
+	TargetRate float64 `json:"target_rate,omitempty"`
 }
 
 // Environment records where and how the run was measured.
@@ -126,6 +131,22 @@ type Target struct {
 	// StartedAt and FinishedAt bound this target's measurement.
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at,omitempty"`
+	// CapacityInterval bounds CapacityRate after a capacity search:
+	// [highest pass, lowest fail] in req/s (hi 0: no rate failed).
+	CapacityInterval *Interval `json:"capacity_interval,omitempty"`
+	// CapacityReason is why the probe just above the capacity failed:
+	// "p99", "errors" or "saturation"; or, when none failed,
+	// "generator_ceiling", "search_to", "max_time".
+	CapacityReason string `json:"capacity_reason,omitempty"`
+	// Search summarises the capacity search (load.search; nil otherwise).
+	Search *Search `json:"search,omitempty"`
+	// Sweep is the scenario target this one is a size of (targets named
+	// sweep@N); SweepSize is N. Empty when not part of a sweep.
+	Sweep     string `json:"sweep,omitempty"`
+	SweepSize int    `json:"sweep_size,omitempty"`
+	// CPUFit compares the CPUs the target asks for with those the targets
+	// get; oversubscription is also a warning.
+	CPUFit *CPUFit `json:"cpu_fit,omitempty"`
 }
 
 // Deployment is what a driver actually started for a target.
@@ -264,6 +285,13 @@ type Step struct {
 	// docs/statistics.md). Their interval is then only the observed range
 	// and no verdict is made from them.
 	CINotEnoughData []string `json:"ci_not_enough_data,omitempty"`
+	// Probe is true for a step of a capacity search (steps then are the
+	// probes in the order run); ProbeOutcome is "pass", "fail" or
+	// "invalid", ProbeReason why a probe failed or was invalid ("p99",
+	// "errors", "saturation", "generator", "no_requests", "invalid").
+	Probe        bool   `json:"probe,omitempty"`
+	ProbeOutcome string `json:"probe_outcome,omitempty"`
+	ProbeReason  string `json:"probe_reason,omitempty"`
 }
 
 // Latency summarises a latency distribution, in milliseconds.

@@ -49,6 +49,11 @@ func Phases(sc *scenarios.Scenario, quick bool) []load.Phase {
 		for _, c := range l.Concurrency {
 			add(load.Phase{Model: model, Concurrency: c, Duration: duration})
 		}
+	case l.Search != nil:
+		// The probes are planned by the search as it goes (search.go).
+		if warmup > 0 {
+			add(load.Phase{Model: model, Rate: l.Search.From, Duration: warmup, Discard: true})
+		}
 	case l.Ramp != nil:
 		over := l.Ramp.Over.D()
 		if quick {

@@ -82,7 +82,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	list := selectTargets(sc.Targets, opts.Only)
+	list := expandSweeps(selectTargets(sc.Targets, opts.Only)) // sweep.go
 	run.Status = results.RunRunning
 	if err := results.Write(opts.Dir, run); err != nil {
 		return err
@@ -94,6 +94,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		run.Trials = trials
 	}
 	store := trialStore{}
+	stopped := map[string]bool{} // sweeps stopped by oversubscription
 	total := trials * len(list)
 	for k := 0; k < trials; k++ {
 		for j, t := range rotate(list, k) {
@@ -107,10 +108,11 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 				continue
 			}
 			obs.TargetStarted(t.Name, n, total)
-			tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
+			tr := measurePlanned(ctx, run, sc, t, phases, opts, obs, stopped)
 			store[t.Name] = append(store[t.Name], tr)
 			obs.TargetDone(tr)
 			run.Targets = store.targets(list, sc.SLO)
+			analyseScaling(run, sc)
 			run.Analysis = analysis.Of(run, minEffect(sc, opts))
 			syncDriver(run, opts.Driver, obs)
 			if err := results.Write(opts.Dir, run); err != nil {
@@ -123,6 +125,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 			}
 		}
 	}
+	analyseScaling(run, sc)
 	run.Analysis = analysis.Of(run, minEffect(sc, opts))
 	run.FinishedAt = time.Now().UTC()
 	run.Status = results.RunCompleted
@@ -189,11 +192,12 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 		tr.Status, tr.Error = results.StatusFailed, err.Error()
 		return tr
 	}
-	drive(ctx, w, dep, phases, sc, tr, obs)
+	finish := driveLoad(ctx, w, dep, phases, sc, tr, opts, obs) // search.go
 	if f, ok := w.(finisher); ok && ctx.Err() == nil {
 		f.Finish(ctx, tr)
 	}
 	judge(tr, sc.SLO)
+	finish()
 	return tr
 }
 

@@ -14,7 +14,7 @@ var (
 	drivers = []string{"process", "docker", "swarm", "kubernetes"}
 	engines = []string{EngineAuto, EngineNetHTTP, EngineFast}
 	methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-	shapes  = []string{"rate", "steps", "ramp", "concurrency"}
+	shapes  = []string{"rate", "steps", "ramp", "concurrency", "search"}
 )
 
 // Sanity ceilings: not physical limits, but beyond them a value is surely a
@@ -74,6 +74,7 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 	if _, ok := present["targets"]; !ok {
 		d.add(root.Line, "targets", "required: at least one target to measure")
 	}
+	d.checkCapacity(s, present)
 	if s.Name != "" && strings.TrimSpace(s.Name) == "" {
 		d.add(present["name"].Line, "name", "must not be blank")
 	}
@@ -100,6 +101,7 @@ func (d *decoder) defaults(n *yaml.Node, path string, df *Defaults) {
 				d.add(v.Line, p, "must be in [0, 1) (0.05 = 5%%), got %v", df.MinEffect)
 			}
 		},
+		"allow_oversubscribe": func(v *yaml.Node, p string) { d.boolean(v, p, &df.AllowOversubscribe) },
 	})
 }
 
@@ -291,6 +293,9 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 				d.add(v.Line, p, "must list at least one number of clients, e.g. [10, 50]")
 			}
 		},
+		"search": func(v *yaml.Node, p string) {
+			l.Search, l.SearchLine = d.search(v, p), line(v)
+		},
 		"max_workers": func(v *yaml.Node, p string) {
 			if d.integer(v, p, &l.MaxWorkers) && (l.MaxWorkers < 1 || l.MaxWorkers > maxConcurrency) {
 				d.add(v.Line, p, "must be between 1 and %d, got %d", maxConcurrency, l.MaxWorkers)
@@ -316,10 +321,10 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 			first = k
 			continue
 		}
-		d.add(k.Line, field(path, s), "cannot be combined with %s (line %d): give exactly one of rate, steps, ramp or concurrency", first.Value, first.Line)
+		d.add(k.Line, field(path, s), "cannot be combined with %s (line %d): give exactly one of rate, steps, ramp, concurrency or search", first.Value, first.Line)
 	}
 	if first == nil {
-		d.add(line(n), path, "needs one load shape: rate (req/s), steps (list of rates), ramp (from, to, over) or concurrency (closed model)")
+		d.add(line(n), path, "needs one load shape: rate (req/s), steps (list of rates), ramp (from, to, over), concurrency (closed model) or search (from, to: find the capacity)")
 	}
 	if k, ok := present["max_workers"]; ok && len(l.Concurrency) > 0 {
 		if top := maxInt(l.Concurrency); l.MaxWorkers < top {
@@ -397,6 +402,12 @@ func (d *decoder) slo(n *yaml.Node, path string, s *SLO) {
 				d.add(v.Line, p, "must be a fraction between 0 and 1 (0.01 = 1%%), got %v", x)
 			}
 			s.ErrorRate = &x
+		},
+		"target_rate": func(v *yaml.Node, p string) {
+			s.TargetRateLine = line(v)
+			if d.number(v, p, &s.TargetRate) && (s.TargetRate <= 0 || s.TargetRate > maxRate) {
+				d.add(v.Line, p, "must be > 0 and ≤ %d req/s, got %v", maxRate, s.TargetRate)
+			}
 		},
 		"delivery_ratio": func(v *yaml.Node, p string) {
 			var x float64

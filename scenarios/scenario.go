@@ -64,6 +64,10 @@ type Defaults struct {
 	// MinEffect is the smallest relative difference a verdict calls a win
 	// (default 0.05: 5%).
 	MinEffect float64 `yaml:"min_effect" json:"min_effect"`
+	// AllowOversubscribe measures sweep sizes that ask for more CPUs than
+	// the targets get (default false: the sweep stops at the last size
+	// that fits; a target that does not fit is measured with a warning).
+	AllowOversubscribe bool `yaml:"allow_oversubscribe" json:"allow_oversubscribe,omitempty"`
 }
 
 // Request is one kind of request to send.
@@ -106,6 +110,11 @@ type LoadShape struct {
 	Engine string `yaml:"engine" json:"engine,omitempty"`
 
 	engineLine int // line of engine, when given
+	// Search finds each target's capacity with probes instead of fixed
+	// steps (see capacity.go).
+	Search *Search `yaml:"search" json:"search,omitempty"`
+	// SearchLine is the line of load.search, for messages.
+	SearchLine int `yaml:"-" json:"-"`
 }
 
 // Ramp is a linear increase of the arrival rate, measured in windows.
@@ -128,6 +137,11 @@ type SLO struct {
 	// DeliveryRatio is the lowest acceptable share of expected WebSocket
 	// deliveries that arrived (WebSocket scenarios; nil: not judged).
 	DeliveryRatio *float64 `yaml:"delivery_ratio" json:"delivery_ratio"`
+	// TargetRate is the rate a sweep is sized for: how many instances hold
+	// it under this SLO (0: not asked; run --for-rate sets it too).
+	TargetRate float64 `yaml:"target_rate" json:"target_rate,omitempty"`
+	// TargetRateLine is the line of target_rate, for messages.
+	TargetRateLine int `yaml:"-" json:"-"`
 }
 
 // Target is one architecture or service to measure. Exactly one of
@@ -171,6 +185,10 @@ type Target struct {
 	Cache *Cache `yaml:"cache" json:"cache,omitempty"`
 	// Queue configures topologies queue and sync (see redis.go).
 	Queue *Queue `yaml:"queue" json:"queue,omitempty"`
+	// Sweep lists the sizes of a scaling sweep (replicas: [1, 2, 3] or
+	// workers: [...]); each becomes a variant named name@N. Replicas or
+	// Workers hold the first size.
+	Sweep []int `yaml:"-" json:"sweep,omitempty"`
 	// Line is the line of the target in the file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

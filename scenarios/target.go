@@ -171,8 +171,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 			}
 		},
 		"allow_remote": func(v *yaml.Node, p string) { d.boolean(v, p, &t.AllowRemote) },
-		"workers":      d.instances(&t.Workers),
-		"replicas":     d.instances(&t.Replicas),
+		"workers":      d.sizes(&t.Workers, &t.Sweep),
+		"replicas":     d.sizes(&t.Replicas, &t.Sweep),
 		"balancer": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Balancer) {
 				d.oneOf(v, p, t.Balancer, balancers)

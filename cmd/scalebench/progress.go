@@ -49,6 +49,8 @@ func newObserver(w io.Writer, sc *scenarios.Scenario, noProgress bool) *observer
 
 func stepCount(sc *scenarios.Scenario) int {
 	switch {
+	case sc.Load.Search != nil:
+		return 0 // the search decides how many probes
 	case len(sc.Load.Concurrency) > 0:
 		return len(sc.Load.Concurrency)
 	case sc.Load.Ramp != nil:
@@ -81,6 +83,8 @@ func (o *observer) PhaseStarted(target string, ph load.Phase, measured int) {
 		o.label = fmt.Sprintf("step %d/%d  %d clients", measured+1, o.steps, ph.Concurrency)
 	case ph.RampTo > 0:
 		o.label = fmt.Sprintf("ramp %g→%g req/s", ph.Rate, ph.RampTo)
+	case o.steps == 0:
+		o.label = fmt.Sprintf("probe %d  %g req/s", ph.Index+1, ph.Rate)
 	default:
 		o.label = fmt.Sprintf("step %d/%d  %g req/s", measured+1, o.steps, ph.Rate)
 	}

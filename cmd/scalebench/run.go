@@ -38,6 +38,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "trials", Usage: "measure each target `N` times, targets interleaved (default: the scenario's defaults.trials, else 1)"},
 			&cli.Float64Flag{Name: "min-effect", Usage: "smallest relative p99 difference a verdict calls a win, as a `FRACTION` (default: the scenario's defaults.min_effect, else 0.05)"},
 			&cli.StringFlag{Name: "engine", Usage: "HTTP client engine: auto, nethttp or fast (default: the scenario's load.engine, else auto)"},
+			&cli.Float64Flag{Name: "for-rate", Usage: "size every scaling sweep for `REQ_PER_S` (sets slo.target_rate; docs/capacity.md)"},
 		}, append(append(dockerFlags(), kubeFlags()...), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
 			base, err := baselineArgsFrom(c)
@@ -55,6 +56,7 @@ func runCommand() *cli.Command {
 				trials:     c.Int("trials"),
 				minEffect:  c.Float64("min-effect"),
 				engine:     c.String("engine"),
+				forRate:    c.Float64("for-rate"),
 				docker:     dockerOptionsFrom(c),
 				kube:       kubeOptionsFrom(c),
 				stdout:     c.App.Writer,
@@ -77,6 +79,7 @@ type runArgs struct {
 	trials     int
 	minEffect  float64
 	engine     string
+	forRate    float64
 	docker     dockerOptions
 	kube       kubeOptions
 	stdout     io.Writer
@@ -103,6 +106,10 @@ func runScenarios(parent context.Context, a runArgs) error {
 			continue
 		}
 		if err := runner.CheckOnly(sc, a.only); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := runner.SetTargetRate(sc, a.forRate); err != nil {
 			problems = append(problems, err)
 			continue
 		}
@@ -232,6 +239,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		if sc.SLO.DeliveryRatio != nil {
 			run.SLO.DeliveryRatio = *sc.SLO.DeliveryRatio
 		}
+		run.SLO.TargetRate = sc.SLO.TargetRate
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
 

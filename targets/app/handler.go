@@ -35,7 +35,7 @@ func Handler(id string, worker int) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok"))
 	})
-	mux.HandleFunc("GET /work", handleWork)
+	mux.HandleFunc("GET /work", workHandler(newContention()))
 	mux.HandleFunc("GET /io", handleIO)
 	return withInstance(id, mux)
 }
@@ -48,21 +48,53 @@ func withInstance(id string, next http.Handler) http.Handler {
 	})
 }
 
-// handleWork burns ?cpu= of thread CPU time.
-func handleWork(w http.ResponseWriter, r *http.Request) {
-	d, err := durationParam(r, "cpu", MaxCPU)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+// workHandler burns ?cpu= of thread CPU time, then holds the section
+// shared by every instance for ?serial= plus ?coherency= × (peers − 1)
+// (contention.go; both optional).
+func workHandler(c *contention) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := durationParam(r, "cpu", MaxCPU)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		serial, coherency, err := contentionParams(r, c.serial, c.coherency)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		start := time.Now()
+		used, err := cpuwork.Burn(r.Context(), d)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		held, err := c.hold(r.Context(), serial, coherency)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintf(w, "{\"cpu_ms\":%.3f,\"serial_ms\":%.3f,\"wall_ms\":%.3f}\n",
+			float64(used)/1e6, float64(held)/1e6, float64(time.Since(start))/1e6)
 	}
-	start := time.Now()
-	used, err := cpuwork.Burn(r.Context(), d)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
+}
+
+// contentionParams reads the optional ?serial= and ?coherency=, which
+// override the instance's defaults.
+func contentionParams(r *http.Request, serial, coherency time.Duration) (time.Duration, time.Duration, error) {
+	q := r.URL.Query()
+	var err error
+	if q.Has("serial") {
+		if serial, err = durationParam(r, "serial", MaxSerial); err != nil {
+			return 0, 0, err
+		}
 	}
-	fmt.Fprintf(w, "{\"cpu_ms\":%.3f,\"wall_ms\":%.3f}\n",
-		float64(used)/1e6, float64(time.Since(start))/1e6)
+	if q.Has("coherency") {
+		if coherency, err = durationParam(r, "coherency", MaxSerial); err != nil {
+			return 0, 0, err
+		}
+	}
+	return serial, coherency, nil
 }
 
 // handleIO waits ?delay= without using CPU, like a call to a database.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -181,6 +182,9 @@ func (dep *Deployment) appEnv() []string {
 	if dep.spec.GOMAXPROCS > 0 {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(dep.spec.GOMAXPROCS))
 	}
+	// The section /work?serial= shares across this target's instances.
+	env = append(env, app.PeersEnv+"="+strconv.Itoa(dep.instances(1)),
+		app.SharedLockEnv+"="+filepath.Join(dep.logDir, dep.prefix+"-shared.lock"))
 	return joinEnv(env, dep.spec.Env)
 }
 

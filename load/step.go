@@ -13,7 +13,11 @@ import (
 // interruption kept from starting.
 func (r *phaseRun) steps() []results.Step {
 	var out []results.Step
-	for _, rec := range r.recs {
+	for i, rec := range r.recs {
+		// Each recorder holds ~1 MB of histograms; once its step is built
+		// (histograms encoded, a few KB) it is dropped, so that building a
+		// long ramp's results does not hold all of them twice.
+		r.recs[i] = nil
 		if r.interrupted && rec.start >= r.stopAt && rec.requests == 0 {
 			continue
 		}

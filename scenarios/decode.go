@@ -22,6 +22,13 @@ const (
 	maxRate        = 1_000_000
 	maxConcurrency = 100_000
 	minRampWindow  = 100 * time.Millisecond
+	// maxSteps bounds the measured steps of one load shape (steps,
+	// concurrency, ramp windows): each step holds about 1 MB of histograms
+	// until the phase's results are built, so this keeps a phase under
+	// ~100 MB of memory.
+	maxSteps = 100
+	// maxTargets bounds the targets of one scenario.
+	maxTargets = 32
 )
 
 // scenario decodes the document's root mapping into s, whose defaults are
@@ -262,6 +269,7 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 			}) && len(l.Steps) == 0 {
 				d.add(v.Line, p, "must list at least one rate in req/s, e.g. [100, 200, 400]")
 			}
+			d.atMostSteps(v, p, len(l.Steps))
 		},
 		"ramp": func(v *yaml.Node, p string) {
 			l.Ramp = &Ramp{Windows: defaultRampWindows}
@@ -283,6 +291,7 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 			if d.list(v, p, one) && len(l.Concurrency) == 0 {
 				d.add(v.Line, p, "must list at least one number of clients, e.g. [10, 50]")
 			}
+			d.atMostSteps(v, p, len(l.Concurrency))
 		},
 		"max_workers": func(v *yaml.Node, p string) {
 			if d.integer(v, p, &l.MaxWorkers) && (l.MaxWorkers < 1 || l.MaxWorkers > maxConcurrency) {
@@ -312,6 +321,14 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 		if top := maxInt(l.Concurrency); l.MaxWorkers < top {
 			d.add(k.Line, field(path, "max_workers"), "must be ≥ the highest concurrency (%d), got %d", top, l.MaxWorkers)
 		}
+	}
+}
+
+// atMostSteps records a problem when a load shape lists more than maxSteps
+// steps.
+func (d *decoder) atMostSteps(v *yaml.Node, p string, n int) {
+	if n > maxSteps {
+		d.add(v.Line, p, "lists %d steps; at most %d per scenario (each step holds about 1 MB of histograms while it runs)", n, maxSteps)
 	}
 }
 
@@ -346,8 +363,12 @@ func (d *decoder) ramp(n *yaml.Node, path string, r *Ramp) {
 			}
 		},
 		"windows": func(v *yaml.Node, p string) {
-			if d.integer(v, p, &r.Windows) && r.Windows < 1 {
+			switch {
+			case !d.integer(v, p, &r.Windows):
+			case r.Windows < 1:
 				d.add(v.Line, p, "must be ≥ 1, got %d", r.Windows)
+			case r.Windows > maxSteps:
+				d.add(v.Line, p, "must be at most %d (each window is a result step holding about 1 MB until the ramp ends), got %d", maxSteps, r.Windows)
 			}
 		},
 	})

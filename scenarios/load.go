@@ -66,18 +66,40 @@ func Load(pathOrName string) (*Scenario, error) {
 		}
 		return parse(pathOrName, data, "")
 	}
-	data, err := os.ReadFile(pathOrName)
+	data, err := readLimited(pathOrName)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &NotFoundError{Name: pathOrName, Builtins: Builtins(), Err: err}
 		}
-		return nil, fmt.Errorf("read scenario: %w", err)
+		return nil, err
 	}
 	dir, err := filepath.Abs(filepath.Dir(pathOrName))
 	if err != nil {
 		dir = filepath.Dir(pathOrName)
 	}
 	return parse(pathOrName, data, dir)
+}
+
+// readLimited reads at most maxSize+1 bytes of the file at p, so that a huge
+// file or a device (/dev/zero) is refused without being read whole; parse
+// reports the size problem with the file's name.
+func readLimited(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("read scenario %s: is a folder, not a YAML file", p)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	return data, nil
 }
 
 // Parse reads a scenario from data; source names it in messages (usually
@@ -89,15 +111,21 @@ func Parse(source string, data []byte) (*Scenario, error) {
 // parse decodes, defaults and validates; dir, when set, is the folder
 // command targets run in.
 func parse(source string, data []byte, dir string) (s *Scenario, err error) {
-	d := &decoder{file: source}
 	defer func() {
 		// Belt and braces: no input may crash the caller. A panic here is
-		// a bug in scalebench or yaml.v3, reported as a problem.
+		// a bug in scalebench or yaml.v3, reported as a problem. FuzzParse
+		// calls parseUnguarded so that such a panic fails the fuzz run.
 		if r := recover(); r != nil {
 			s, err = nil, &Error{Problems: []Problem{{File: source, Line: 1, Msg: fmt.Sprintf("cannot read this file (a bug in scalebench, please report it): %v", r)}}}
 		}
 	}()
-	s = newScenario()
+	return parseUnguarded(source, data, dir)
+}
+
+// parseUnguarded is parse without the recover: a panic reaches the caller.
+func parseUnguarded(source string, data []byte, dir string) (*Scenario, error) {
+	d := &decoder{file: source}
+	s := newScenario()
 	s.Source, s.Raw = source, data
 	root := d.document(data)
 	if root != nil {
@@ -129,7 +157,7 @@ func parse(source string, data []byte, dir string) (s *Scenario, err error) {
 // returns that mapping, or nil after recording why not.
 func (d *decoder) document(data []byte) *yaml.Node {
 	if len(data) > maxSize {
-		d.add(1, "", "file is %d bytes; a scenario must be under %d", len(data), maxSize)
+		d.add(1, "", "file is larger than %d bytes (1 MiB); a scenario must be smaller — is this the right file?", maxSize)
 		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))

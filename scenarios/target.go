@@ -114,8 +114,11 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 	}) {
 		return out
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) == 0:
 		d.add(line(n), path, "must list at least one target, e.g. [{topology: single}]")
+	case len(out) > maxTargets:
+		d.add(line(n), path, "lists %d targets; at most %d per scenario (split the comparison into several scenarios)", len(out), maxTargets)
 	}
 	return out
 }

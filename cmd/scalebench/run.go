@@ -93,6 +93,8 @@ func runScenarios(parent context.Context, a runArgs) error {
 
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	runDone := make(chan struct{})
+	defer close(runDone)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -102,6 +104,7 @@ func runScenarios(parent context.Context, a runArgs) error {
 			fmt.Fprintln(a.stderr, "\nscalebench: interrupted; stopping the load and tearing targets down (results so far are kept)")
 			signal.Stop(sigs) // a second Ctrl-C kills at once
 			cancel()
+			stopOrExit(runDone, a.stderr)
 		case <-ctx.Done():
 		}
 	}()
@@ -135,6 +138,26 @@ func runScenarios(parent context.Context, a runArgs) error {
 		return exitError{exitGate, fmt.Errorf("SLO gate failed: %s", strings.Join(gateFailed, ", "))}
 	}
 	return nil
+}
+
+// stopGrace is how long an interrupted run may take to stop the load and
+// tear its targets down (each target's tear-down is bounded by 15 s, the
+// drivers' cleanup by 20 s) before scalebench gives up waiting.
+var stopGrace = 60 * time.Second
+
+// stopOrExit waits, after an interrupt, for the run to end; when it has not
+// ended within stopGrace, it says so and exits, so that "interrupted" always
+// means the run stops. This is the one exit outside main: by then the
+// orderly path has had its chance and a user's SIGTERM must be obeyed.
+func stopOrExit(done <-chan struct{}, stderr io.Writer) {
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		fmt.Fprintf(stderr, "scalebench: the run did not stop within %v of the interrupt; exiting now (run `scalebench clean` if anything was left running)\n", stopGrace)
+		os.Exit(exitRuntime)
+	}
 }
 
 // runOne runs one scenario into its own folder and prints its summary.

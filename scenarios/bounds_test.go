@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,5 +32,29 @@ func TestLoadFolder(t *testing.T) {
 	_, err := Load(t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "is a folder") {
 		t.Errorf("Load(folder) error = %v, want \"is a folder\"", err)
+	}
+}
+
+// TestLoadMissingProgram: a command whose program does not exist fails
+// validation, as it would fail the run (issue 10, finding 14).
+func TestLoadMissingProgram(t *testing.T) {
+	dir := t.TempDir()
+	for prog, want := range map[string]string{
+		"no-such-program-xyz": `targets[0].command[0]: program "no-such-program-xyz" is not in PATH`,
+		"./missing.sh":        `targets[0].command[0]: program "./missing.sh" does not exist`,
+		"sh":                  "",
+	} {
+		file := filepath.Join(dir, "s.yaml")
+		yaml := "requests: [{path: /}]\nload: {rate: 10}\ntargets:\n  - {name: mine, command: [\"" + prog + "\", x]}\n"
+		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(file)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("Load(command %s) = %v, want ok", prog, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), "s.yaml:4: "+want)):
+			t.Errorf("Load(command %s) = %v, want %q", prog, err, want)
+		}
 	}
 }

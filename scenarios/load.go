@@ -146,6 +146,9 @@ func parseUnguarded(source string, data []byte, dir string) (*Scenario, error) {
 		}
 	}
 	d.crossCheck(s)
+	if dir != "" {
+		d.checkPrograms(s)
+	}
 	if len(d.problems) > 0 {
 		sortProblems(d.problems)
 		return nil, &Error{Problems: d.problems}

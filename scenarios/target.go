@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scalebench/scalebench/netsafe"
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -246,7 +246,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		}
 	}
 	if urlNode != nil && !t.AllowRemote {
-		if u, err := url.Parse(t.URL); err == nil && !isLoopback(u.Hostname()) {
+		if u, err := url.Parse(t.URL); err == nil && !netsafe.IsLoopback(u.Hostname()) {
 			d.add(urlNode.Line, field(path, "url"), "host %q is not a loopback address (127.0.0.0/8, ::1, localhost); set allow_remote: true to load it on purpose", u.Hostname())
 		}
 	}
@@ -336,16 +336,6 @@ func checkURL(s string) string {
 		}
 	}
 	return ""
-}
-
-// isLoopback reports whether host is localhost or a loopback IP.
-func isLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 func contains(xs []string, x string) bool {

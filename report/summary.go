@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/safetext"
 )
 
 // Options changes how the terminal summary looks.
@@ -244,15 +245,9 @@ func plural(n int) string {
 }
 
 // oneLine makes untrusted text safe for a terminal line: control
-// characters (escape sequences, newlines) become spaces.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// characters (escape sequences, newlines) become spaces, bidi controls
+// are dropped.
+func oneLine(s string) string { return safetext.Line(s) }
 
 // cell is one table cell; color is applied after padding is computed.
 type cell struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/scalebench/scalebench/report"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/safetext"
 	"github.com/scalebench/scalebench/scenarios"
 )
 
@@ -215,7 +216,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if len(a.only) > 0 {
 		n = len(a.only)
 	}
-	fmt.Fprintf(a.stderr, "scalebench: running %s (%d targets, driver %s) into %s\n", sc.Name, n, drv.Name(), dir)
+	fmt.Fprintf(a.stderr, "scalebench: running %s (%s, driver %s) into %s\n", safetext.Line(sc.Name), count(n, "target"), drv.Name(), safetext.Line(dir))
 	obs := newObserver(a.stderr, sc, a.noProgress)
 	err = runner.Run(ctx, run, sc, runner.Options{
 		Dir:           dir,

@@ -61,6 +61,10 @@ type Options struct {
 	AfterTarget func(ctx context.Context, run *results.Run) error
 	// DownTimeout bounds tearing one target down (default 15s).
 	DownTimeout time.Duration
+	// Scrub, when set, removes secrets from the run in place; it is called
+	// before every write of results.json and before a finished target is
+	// shown to the Observer (see secrets.Redactor.Scrub).
+	Scrub func(run *results.Run)
 }
 
 // Run measures every target of the scenario in order and returns the run,
@@ -77,6 +81,12 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	}
 	list := selectTargets(sc.Targets, opts.Only)
 	run.Status = results.RunRunning
+	scrub := func() {
+		if opts.Scrub != nil {
+			opts.Scrub(run)
+		}
+	}
+	scrub()
 	if err := results.Write(opts.Dir, run); err != nil {
 		return err
 	}
@@ -90,8 +100,10 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 		obs.TargetStarted(t.Name, i, len(list))
 		tr := measure(ctx, sc, t, phases, run.ID, opts, obs)
 		run.Targets = append(run.Targets, *tr)
+		scrub()
 		obs.TargetDone(&run.Targets[len(run.Targets)-1])
 		syncDriver(run, opts.Driver, obs)
+		scrub()
 		if err := results.Write(opts.Dir, run); err != nil {
 			return err
 		}
@@ -106,6 +118,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	if ctx.Err() != nil {
 		run.Status = results.RunInterrupted
 	}
+	scrub()
 	return results.Write(opts.Dir, run)
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scalebench/scalebench/secrets"
 )
 
 // Closed sets of values, in the order the docs list them.
@@ -56,6 +58,18 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 			d.slo(v, p, s.SLO)
 		},
 		"targets": func(v *yaml.Node, p string) { s.Targets = d.targets(v, p) },
+		"secret_headers": func(v *yaml.Node, p string) {
+			s.SecretHeaders = []string{}
+			d.list(v, p, func(it *yaml.Node, ip string) {
+				var h string
+				if d.str(it, ip, &h) {
+					if msg := checkHeader(h, ""); msg != "" {
+						d.add(it.Line, ip, "%s", msg)
+					}
+				}
+				s.SecretHeaders = append(s.SecretHeaders, h)
+			})
+		},
 		"websocket": func(v *yaml.Node, p string) {
 			s.WebSocket = newWebSocket()
 			d.websocket(v, p, s.WebSocket)
@@ -175,8 +189,10 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 		},
 		"path": func(v *yaml.Node, p string) {
 			if d.str(v, p, &r.Path) {
-				if msg := checkPath(r.Path); msg != "" {
-					d.add(v.Line, p, "%s", msg)
+				if check, ok := d.envValue(v.Line, p, r.Path); ok {
+					if msg := checkPath(check); msg != "" {
+						d.add(v.Line, p, "%s", secrets.Query(hideExpansion(msg, r.Path, check)))
+					}
 				}
 			}
 		},
@@ -184,12 +200,18 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 			var lines map[string]int
 			r.Headers, lines = d.strMap(v, p)
 			for _, k := range sortedKeys(r.Headers) {
-				if msg := checkHeader(k, r.Headers[k]); msg != "" {
-					d.add(lines[k], field(p, k), "%s", msg)
+				if check, ok := d.envValue(lines[k], field(p, k), r.Headers[k]); ok {
+					if msg := checkHeader(k, check); msg != "" {
+						d.add(lines[k], field(p, k), "%s", msg)
+					}
 				}
 			}
 		},
-		"body":   func(v *yaml.Node, p string) { d.str(v, p, &r.Body) },
+		"body": func(v *yaml.Node, p string) {
+			if d.str(v, p, &r.Body) {
+				d.envValue(v.Line, p, r.Body)
+			}
+		},
 		"weight": d.intAtLeast(&r.Weight, 1, "relative frequency"),
 	})
 	if present == nil {

@@ -33,6 +33,10 @@ type Scenario struct {
 	// WebSocket, when set, replaces Requests and Load: WebSocket
 	// connections, rooms and messages (see websocket.go).
 	WebSocket *WebSocket `yaml:"websocket" json:"websocket"`
+	// SecretHeaders names headers whose values are secret besides the
+	// built-in ones (Authorization, Cookie, X-Api-Key, …): they are
+	// [redacted] in every output.
+	SecretHeaders []string `yaml:"secret_headers" json:"secret_headers,omitempty"`
 
 	// Source is the path or built-in name the scenario was loaded from.
 	Source string `yaml:"-" json:"-"`

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scalebench/scalebench/netsafe"
+	"github.com/scalebench/scalebench/secrets"
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -127,6 +128,7 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 func (d *decoder) target(n *yaml.Node, path string) Target {
 	t := Target{Line: line(n)}
 	var urlNode *yaml.Node
+	var urlChecked string // t.URL with ${env:…} resolved
 	present := d.mapping(n, path, fields{
 		"name": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Name) && !namePattern.MatchString(t.Name) {
@@ -162,8 +164,11 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		"url": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.URL) {
 				urlNode = v
-				if msg := checkURL(t.URL); msg != "" {
-					d.add(v.Line, p, "%s", msg)
+				var ok bool
+				if urlChecked, ok = d.envValue(v.Line, p, t.URL); !ok {
+					urlNode = nil
+				} else if msg := checkURL(urlChecked); msg != "" {
+					d.add(v.Line, p, "%s", secrets.URL(hideExpansion(msg, t.URL, urlChecked)))
 					urlNode = nil
 				}
 			}
@@ -202,6 +207,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 					d.add(lines[k], field(p, k), "is not a valid environment variable name (letters, digits and _, not starting with a digit)")
 				case k == "PORT":
 					d.add(lines[k], field(p, k), "is set by scalebench (the port each instance must listen on) and cannot be given")
+				default:
+					d.envValue(lines[k], field(p, k), t.Env[k])
 				}
 			}
 		},
@@ -246,7 +253,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		}
 	}
 	if urlNode != nil && !t.AllowRemote {
-		if u, err := url.Parse(t.URL); err == nil && !netsafe.IsLoopback(u.Hostname()) {
+		if u, err := url.Parse(urlChecked); err == nil && !netsafe.IsLoopback(u.Hostname()) {
 			d.add(urlNode.Line, field(path, "url"), "host %q is not a loopback address (127.0.0.0/8, ::1, localhost); set allow_remote: true to load it on purpose", u.Hostname())
 		}
 	}

@@ -176,6 +176,10 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 			dir = filepath.Join(a.out, slug(sc.Name))
 		}
 	}
+	resolved, red, err := scenarios.Resolve(sc)
+	if err != nil {
+		return nil, exitError{exitUsage, err}
+	}
 	drv, err := newDriver(ctx, driverName, id, dir, a)
 	if err != nil {
 		return nil, err
@@ -194,7 +198,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Scenario:      sc.Name,
 		Description:   sc.Description,
 		ScenarioFile:  sc.Source,
-		ScenarioYAML:  string(sc.Raw),
+		ScenarioYAML:  red.String(sc.RedactedYAML()),
 		Model:         sc.Model(),
 		Quick:         a.quick,
 		StartedAt:     start,
@@ -218,13 +222,14 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	}
 	fmt.Fprintf(a.stderr, "scalebench: running %s (%s, driver %s) into %s\n", safetext.Line(sc.Name), count(n, "target"), drv.Name(), safetext.Line(dir))
 	obs := newObserver(a.stderr, sc, a.noProgress)
-	err = runner.Run(ctx, run, sc, runner.Options{
+	err = runner.Run(ctx, run, resolved, runner.Options{
 		Dir:           dir,
 		Driver:        drv,
 		Quick:         a.quick,
 		Only:          a.only,
 		GeneratorCPUs: genCPUs,
 		Observer:      obs,
+		Scrub:         scrubRun(red),
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err

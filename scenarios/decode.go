@@ -415,12 +415,19 @@ func (d *decoder) ramp(n *yaml.Node, path string, r *Ramp) {
 
 // slo decodes the service-level objective.
 func (d *decoder) slo(n *yaml.Node, path string, s *SLO) {
-	d.mapping(n, path, fields{
-		"p99": func(v *yaml.Node, p string) {
-			if d.duration(v, p, &s.P99) && s.P99 <= 0 {
-				d.add(v.Line, p, "must be > 0, got %v", s.P99.D())
+	latency := func(dst *Duration) fieldFunc {
+		return func(v *yaml.Node, p string) {
+			if d.duration(v, p, dst) && *dst <= 0 {
+				d.add(v.Line, p, "must be > 0, got %v", dst.D())
 			}
-		},
+		}
+	}
+	d.mapping(n, path, fields{
+		"p50":  latency(&s.P50),
+		"p90":  latency(&s.P90),
+		"p95":  latency(&s.P95),
+		"p99":  latency(&s.P99),
+		"p999": latency(&s.P999),
 		"error_rate": func(v *yaml.Node, p string) {
 			var x float64
 			if d.number(v, p, &x) && (x < 0 || x > 1) {

@@ -119,6 +119,12 @@ type SLO struct {
 	// DeliveryRatio is the lowest acceptable share of expected WebSocket
 	// deliveries that arrived (WebSocket scenarios; nil: not judged).
 	DeliveryRatio *float64 `yaml:"delivery_ratio" json:"delivery_ratio"`
+	// P50, P90, P95 and P999 are the highest acceptable p50, p90, p95 and
+	// p99.9 latencies, like P99 (0: no limit).
+	P50  Duration `yaml:"p50" json:"p50,omitempty"`
+	P90  Duration `yaml:"p90" json:"p90,omitempty"`
+	P95  Duration `yaml:"p95" json:"p95,omitempty"`
+	P999 Duration `yaml:"p999" json:"p999,omitempty"`
 }
 
 // Target is one architecture or service to measure. Exactly one of

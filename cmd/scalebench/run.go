@@ -205,15 +205,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Environment:   runner.Environment(drv.Name(), fullVersion(), sc.Source),
 		Targets:       []results.Target{},
 	}
-	if sc.SLO != nil {
-		run.SLO = &results.SLO{P99Ms: float64(sc.SLO.P99.D().Microseconds()) / 1000}
-		if sc.SLO.ErrorRate != nil {
-			run.SLO.ErrorRate = *sc.SLO.ErrorRate
-		}
-		if sc.SLO.DeliveryRatio != nil {
-			run.SLO.DeliveryRatio = *sc.SLO.DeliveryRatio
-		}
-	}
+	run.SLO = runner.SLO(sc.SLO)
 	genCPUs := pinGenerator(drv, &run.Environment)
 
 	n := len(sc.Targets)

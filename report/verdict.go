@@ -3,8 +3,8 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 
 	"github.com/scalebench/scalebench/results"
 )
@@ -168,9 +168,11 @@ func Analyze(run *results.Run) Verdict {
 				lv = &Level{Index: s.Index, Load: load, Label: loadLabel(modelOfStep(s), load)}
 				levels[s.Index] = lv
 			}
+			// A failed target's figures never win, whatever its steps say.
+			usable := s.Valid && t.Status != results.StatusFailed
 			lv.Entries = append(lv.Entries, Entry{
-				Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: s.Valid,
-				SLO: slo, Qualified: s.Valid && slo != "fail",
+				Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: usable,
+				SLO: slo, Qualified: usable && slo != "fail",
 			})
 			if !s.Valid {
 				tv.InvalidSteps++
@@ -408,6 +410,8 @@ func missText(m results.Miss, limit bool) string {
 	switch {
 	case m.Figure == "requests":
 		return "no request completed"
+	case m.Figure == "connections":
+		return "no connection opened"
 	case m.Latency && limit:
 		return fmt.Sprintf("%s %s > %s", m.Figure, Millis(m.Got), Millis(m.Limit))
 	case m.Latency:

@@ -166,8 +166,10 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 		Model: r.Model, SLO: v.SLO, Levels: v.Levels, InvalidSteps: v.InvalidSteps,
 		ScenarioYAML: r.ScenarioYAML, Headline: headline(v), Quick: r.Quick, Alerts: v.Alerts, Sections: Sections(r),
 	}
-	for _, lv := range v.Levels {
-		rv.Decided = rv.Decided || lv.Winner != ""
+	// Green only when the top load has a winner: a target that met the SLO
+	// at lower loads but not at the top one is no success to show in green.
+	if top := topLevel(v); top != nil {
+		rv.Decided = top.Winner != ""
 	}
 	if !r.StartedAt.IsZero() {
 		rv.Started = r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")

@@ -3,7 +3,8 @@ package results
 // Miss is one figure of a step over its SLO limit.
 type Miss struct {
 	// Figure names it: "p50" … "p99.9", "errors", "delivery", or
-	// "requests" when the step completed none.
+	// "requests" when the step completed none ("connections" when a
+	// WebSocket step opened none).
 	Figure string
 	// Got is the measured value and Limit the objective's, in
 	// milliseconds for latencies and as fractions for rates.
@@ -14,11 +15,14 @@ type Miss struct {
 
 // Misses says why step s misses the objective, one Miss per figure in the
 // order p50, p90, p95, p99, p99.9, errors, delivery; none when it meets
-// it. A step that completed no request misses it (Figure "requests"):
-// nothing measured is no success. This is the one place the SLO rule
+// it. A step that completed no request, or a WebSocket step that opened no
+// connection, misses it: nothing measured is no success. This is the one place the SLO rule
 // lives; the runner's verdicts and the reports all use it.
 func (o *SLO) Misses(s *Step) []Miss {
-	if s.Requests == 0 {
+	if w := s.WebSocket; w != nil && w.ConnectionsOpenMax == 0 {
+		return []Miss{{Figure: "connections"}}
+	}
+	if s.Requests == 0 && s.WebSocket == nil {
 		return []Miss{{Figure: "requests"}}
 	}
 	var out []Miss

@@ -61,6 +61,8 @@ type Options struct {
 	AfterTarget func(ctx context.Context, run *results.Run) error
 	// DownTimeout bounds tearing one target down (default 15s).
 	DownTimeout time.Duration
+	// NoHealthCheck skips the health check of url: targets before load.
+	NoHealthCheck bool
 	// Scrub, when set, removes secrets from the run in place; it is called
 	// before every write of results.json and before a finished target is
 	// shown to the Observer (see secrets.Redactor.Scrub).
@@ -173,6 +175,12 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 	}
 	defer down(dep, tr, opts.DownTimeout)
 	tr.Deployment = dep.Info()
+	if spec.Topology == "url" && !opts.NoHealthCheck {
+		if err := checkURLHealth(ctx, dep.Endpoint(), t.Health); err != nil {
+			tr.Status, tr.Error = results.StatusFailed, err.Error()
+			return tr
+		}
+	}
 
 	w, err := newWorkload(sc, t, dep, opts, func(l load.Live) { obs.Live(t.Name, l) })
 	if err != nil {

@@ -35,6 +35,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
+			&cli.BoolFlag{Name: "no-health-check", Usage: "send load to url: targets without checking their health path first"},
 		}, dockerFlags()...),
 		Action: func(c *cli.Context) error {
 			return runScenarios(c.Context, runArgs{
@@ -45,6 +46,7 @@ func runCommand() *cli.Command {
 				quick:      c.Bool("quick"),
 				noProgress: c.Bool("no-progress"),
 				gate:       c.Bool("gate"),
+				noHealth:   c.Bool("no-health-check"),
 				docker:     dockerOptionsFrom(c),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
@@ -61,6 +63,7 @@ type runArgs struct {
 	quick      bool
 	noProgress bool
 	gate       bool
+	noHealth   bool
 	docker     dockerOptions
 	stdout     io.Writer
 	stderr     io.Writer
@@ -222,6 +225,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		GeneratorCPUs: genCPUs,
 		Observer:      obs,
 		Scrub:         scrubRun(red),
+		NoHealthCheck: a.noHealth,
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err

@@ -31,6 +31,12 @@ func main() {
 
 // run is the whole program behind main, callable from tests.
 func run(args []string, stdout, stderr io.Writer) error {
+	app := newApp(stdout, stderr)
+	return app.Run(interspersed(app, args))
+}
+
+// newApp builds the command line: every command, flag and usage rule.
+func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:      "scalebench",
 		Usage:     "compare architectures under load and find their capacity",
@@ -59,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			c.OnUsageError = app.OnUsageError
 		}
 	}
-	return app.Run(interspersed(app, args))
+	return app
 }
 
 // usageError marks bad command-line usage (exit 2).

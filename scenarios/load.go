@@ -226,10 +226,21 @@ func (d *decoder) yamlError(err error) {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		if parserError(m[2]) {
+			// yaml.v3 reports a parser error at the 0-based line of the
+			// construct it was in (scanner errors are 1-based): one early.
+			n++
+		}
 		d.add(n, "", "invalid YAML: %s", m[2])
 		return
 	}
 	d.add(1, "", "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// parserError reports whether a yaml.v3 message comes from its parser
+// (as opposed to its scanner): those all read "did not find expected …".
+func parserError(msg string) bool {
+	return strings.HasPrefix(msg, "did not find expected")
 }
 
 // defaultName is a scenario's name when it gives none: its file name

@@ -3,6 +3,7 @@ package load
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scalebench/scalebench/results"
 )
@@ -35,5 +36,16 @@ func TestJudgeUnreachable(t *testing.T) {
 		case tc.want != "" && (valid || !strings.Contains(strings.Join(warnings, "|"), tc.want)):
 			t.Errorf("%s: valid %v, warnings %q; want invalid with %q", tc.name, valid, warnings, tc.want)
 		}
+	}
+}
+
+// An interrupt after a phase's planned end says why the phase was still
+// running (issue 10, finding 17).
+func TestInterruptedTextSaysWhy(t *testing.T) {
+	if got := interruptedText(9100*time.Millisecond, 5*time.Second); !strings.Contains(got, "9.1 s into a 5.0 s phase") || !strings.Contains(got, "waiting up to the request timeout") {
+		t.Errorf("interruptedText = %q", got)
+	}
+	if got := interruptedText(time.Second, 5*time.Second); strings.Contains(got, "past") {
+		t.Errorf("interruptedText within the phase = %q", got)
 	}
 }

@@ -44,3 +44,30 @@ func TestFailedTargetNeverWins(t *testing.T) {
 		}
 	}
 }
+
+// A failed target's log tail keeps its lines in the terminal summary
+// (issue 10, finding 17).
+func TestSummaryKeepsLogTailLines(t *testing.T) {
+	run := &results.Run{Targets: []results.Target{{Name: "mine", Status: results.StatusFailed,
+		Error: "did not become ready in 20s; last lines of its log:\nError: Cannot find module 'express'\n    at Module._resolveFilename\nNode.js v20"}}}
+	var b strings.Builder
+	if err := Summary(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"FAILED  did not become ready in 20s; last lines of its log:\n", "    | Error: Cannot find module 'express'\n", "    |     at Module._resolveFilename\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestChangeRounds(t *testing.T) {
+	for _, tc := range []struct {
+		a, b float64
+		want string
+	}{{1000, 999.99, "0%"}, {100, 112, "+12%"}, {100, 60, "−40%"}, {100, 100.26, "+0.3%"}, {0, 0, "0%"}} {
+		if got := change(tc.a, tc.b); got != tc.want {
+			t.Errorf("change(%v, %v) = %q, want %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

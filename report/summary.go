@@ -134,7 +134,8 @@ func (p printer) verdict(v Verdict) {
 	for _, t := range v.Targets {
 		switch t.Status {
 		case results.StatusFailed:
-			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(t.Error)})
+			first, _, _ := strings.Cut(strings.TrimSpace(t.Error), "\n")
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(first)})
 			continue
 		case results.StatusSkipped:
 			tb.add(cell{text: oneLine(t.Name)}, cell{text: "skipped", color: ansiYellow}, cell{text: oneLine(orText(t.Error, "not run"))})
@@ -162,6 +163,25 @@ func (p printer) verdict(v Verdict) {
 		tb.add(cell{text: oneLine(t.Name)}, slo, cell{text: detail})
 	}
 	tb.write(p, "  ")
+	p.errorTails(v)
+}
+
+// errorTails prints, under the targets table, the lines after the first of
+// a failed target's error (a server's log tail), one per line, as logged.
+func (p printer) errorTails(v Verdict) {
+	for _, t := range v.Targets {
+		if t.Status != results.StatusFailed {
+			continue
+		}
+		_, rest, ok := strings.Cut(strings.TrimSpace(t.Error), "\n")
+		if !ok {
+			continue
+		}
+		p.line("  %s:", oneLine(t.Name))
+		for _, l := range strings.Split(rest, "\n") {
+			p.line("    | %s", oneLine(l))
+		}
+	}
 }
 
 func (p printer) warnings(v Verdict) {

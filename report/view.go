@@ -572,8 +572,13 @@ func change(a, b float64) string {
 		}
 		return "new"
 	}
-	c := (b - a) / a * 100
-	if c >= 0 {
+	// A tenth of a percent is the finest change worth reading; below it
+	// the runs are the same ("−0.000998%" said nothing).
+	c := math.Round((b-a)/a*1000) / 10
+	switch {
+	case c == 0:
+		return "0%"
+	case c > 0:
 		return "+" + sig(c) + "%"
 	}
 	return "−" + sig(-c) + "%"

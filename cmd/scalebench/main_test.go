@@ -86,6 +86,11 @@ func TestTargetsLists(t *testing.T) {
 	if code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
+	for _, l := range strings.Split(out, "\n") {
+		if n := len([]rune(l)); n > targetsWidth {
+			t.Errorf("targets prints a %d-character line: %s", n, l)
+		}
+	}
 }
 
 func TestInterspersed(t *testing.T) {

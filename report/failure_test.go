@@ -71,3 +71,13 @@ func TestChangeRounds(t *testing.T) {
 		}
 	}
 }
+
+// A fallback warning is repeated in the headline (issue 10, finding 16).
+func TestHeadlineRepeatsFallbacks(t *testing.T) {
+	run := &results.Run{Warnings: []string{"fallback: balancer auto: nginx image x unavailable; used the built-in Go balancer", "other"},
+		Targets: []results.Target{{Name: "r", Status: results.StatusOK, Steps: []results.Step{mkStep(0, 10, 1, 100, true, true)}}}}
+	h := headline(Analyze(run))
+	if !strings.Contains(h, "⚠ balancer auto: nginx image x unavailable") || strings.Contains(h, "other") {
+		t.Errorf("headline = %q", h)
+	}
+}

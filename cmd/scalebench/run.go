@@ -232,6 +232,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		},
 	})
 	obs.finish()
+	if serr := scrubLogs(dir, red); serr != nil {
+		fmt.Fprintf(a.stderr, "scalebench: redact secrets in logs: %v\n", serr)
+	}
 	if err != nil {
 		return nil, err
 	}

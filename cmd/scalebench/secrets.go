@@ -1,6 +1,11 @@
 package main
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/secrets"
 )
@@ -17,4 +22,32 @@ func scrubRun(red *secrets.Redactor) func(*results.Run) {
 			d.Endpoint = secrets.URL(d.Endpoint)
 		}
 	}
+}
+
+// scrubLogs replaces every known secret in the run folder's log files
+// (what the servers printed: a request line with its query string, an
+// environment dump), rewriting a file only when it held one. It returns the
+// first error; results.json is scrubbed by the runner itself.
+func scrubLogs(dir string, red *secrets.Redactor) error {
+	if red.Empty() {
+		return nil
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".log") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		clean := red.String(string(data))
+		if clean == string(data) {
+			return nil
+		}
+		tmp := p + ".redacting"
+		if err := os.WriteFile(tmp, []byte(clean), 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp, p)
+	})
 }

@@ -33,7 +33,7 @@ func TestRunLeaksNoSecret(t *testing.T) {
 	secretsList := []string{
 		"envtoken-9f8e7d6c5b", "envvalue-1a2b3c4d", "envquery-5e6f7a8b", // from the environment
 		"literal-cookie-4711", "literal-tenant-0815", "literal-apikey-2222", "literal-qtoken-3333",
-		"literal-envval-4444", "urlpassword-5555",
+		"literal-envval-4444", "urlpassword-5555", "literal-envval-6666",
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
 	yaml := `name: secrets
@@ -54,6 +54,11 @@ targets:
   - name: single
     topology: single
     env: {LITERAL: literal-envval-4444, FROM_ENV: "${env:SB_TEST_ENV}"}
+  - name: chatty
+    # A server that prints its secrets and every request line (query
+    # tokens included) to its log.
+    command: [sh, -c, 'echo "env $LITERAL2 $FROM_ENV2"; exec python3 -u -m http.server "$PORT" --bind 127.0.0.1']
+    env: {LITERAL2: literal-envval-6666, FROM_ENV2: "${env:SB_TEST_ENV}"}
 `
 	dir := t.TempDir()
 	file := filepath.Join(dir, "s.yaml")
@@ -93,6 +98,9 @@ targets:
 		check(p, string(data))
 		return nil
 	})
+	if logs, _ := filepath.Glob(filepath.Join(out, "logs", "*")); len(logs) == 0 {
+		t.Errorf("no logs in %s: the test needs the chatty server's log", out)
+	}
 	if err != nil || files < 3 {
 		t.Fatalf("walk %s: %v (%d files)", out, err, files)
 	}

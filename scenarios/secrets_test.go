@@ -66,3 +66,10 @@ func TestResolveAndRedact(t *testing.T) {
 		t.Errorf("RedactedYAML is not a valid scenario: %v", err)
 	}
 }
+
+func TestURLProblemHidesPassword(t *testing.T) {
+	_, err := Parse("u.yaml", []byte("requests: [{path: /}]\nload: {rate: 1}\ntargets:\n  - {name: a, url: \"ftp://user:hunter2pw@127.0.0.1/\"}\n"))
+	if err == nil || strings.Contains(err.Error(), "hunter2pw") || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("Parse error = %v; want the URL problem with the password redacted", err)
+	}
+}

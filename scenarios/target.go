@@ -168,7 +168,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 				if urlChecked, ok = d.envValue(v.Line, p, t.URL); !ok {
 					urlNode = nil
 				} else if msg := checkURL(urlChecked); msg != "" {
-					d.add(v.Line, p, "%s", secrets.URL(hideExpansion(msg, t.URL, urlChecked)))
+					// The message may quote the URL: never with its password.
+					d.add(v.Line, p, "%s", strings.ReplaceAll(hideExpansion(msg, t.URL, urlChecked), t.URL, secrets.URL(t.URL)))
 					urlNode = nil
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/urfave/cli/v2"
@@ -15,6 +16,11 @@ import (
 // TestMain lets the test binary stand in for the scalebench binary: the
 // process driver starts os.Executable() with `serve` or `balance`.
 func TestMain(m *testing.M) {
+	if os.Getenv("SCALEBENCH_TEST_STOP_OR_EXIT") == "1" { // see TestInterruptThatDoesNotStopExits
+		stopGrace = 100 * time.Millisecond
+		stopOrExit(make(chan struct{}), os.Stderr)
+		os.Exit(0) // not reached: stopOrExit exits
+	}
 	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker"}, os.Args[1]) {
 		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
 	}

@@ -3,12 +3,12 @@ package load
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime"
 	"time"
 
+	"github.com/scalebench/scalebench/netsafe"
 	"github.com/scalebench/scalebench/results"
 )
 
@@ -137,7 +137,7 @@ func New(cfg Config) (*Generator, error) {
 	if base.Host == "" {
 		return nil, fmt.Errorf("load: base url %q: no host", cfg.BaseURL)
 	}
-	if !cfg.AllowRemote && !isLoopback(base.Hostname()) {
+	if !cfg.AllowRemote && !netsafe.IsLoopback(base.Hostname()) {
 		return nil, fmt.Errorf("load: base url %q: host is not loopback (set allow_remote to load a remote host)", cfg.BaseURL)
 	}
 	if len(cfg.Requests) == 0 {
@@ -170,15 +170,6 @@ func New(cfg Config) (*Generator, error) {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	return &Generator{cfg: cfg, base: base, picker: p, engine: engine}, nil
-}
-
-// isLoopback reports whether host names this machine's loopback interface.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Run drives one phase and returns its steps (one; a ramp gives Windows

@@ -14,7 +14,11 @@ import (
 // interruption kept from starting.
 func (r *phaseRun) steps() []results.Step {
 	var out []results.Step
-	for _, rec := range r.recs {
+	for i, rec := range r.recs {
+		// Each recorder holds ~1 MB of histograms; once its step is built
+		// (histograms encoded, a few KB) it is dropped, so that building a
+		// long ramp's results does not hold all of them twice.
+		r.recs[i] = nil
 		if r.interrupted && rec.start >= r.stopAt && rec.requests == 0 {
 			continue
 		}
@@ -131,7 +135,7 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 		f.workers = 0 // in the closed model every worker is meant to be busy
 	}
 	if r.interrupted {
-		f.interrupted = fmt.Sprintf("stopped %.1f s into a %.1f s phase", r.stopAt.Seconds(), r.ph.Duration.Seconds())
+		f.interrupted = interruptedText(r.stopAt, r.ph.Duration)
 	}
 	st.Valid, st.Warnings = judge(f)
 	st.Warnings = append(st.Warnings, notes...)
@@ -162,4 +166,15 @@ func encode(st *results.Step, key string, h *hdrhistogram.Histogram) []string {
 	}
 	st.Histograms[key] = s
 	return nil
+}
+
+// interruptedText says when the run was interrupted and, when that was
+// after the phase's planned end, why the phase was still running: its
+// sending was over and it waited for the answers still in flight.
+func interruptedText(at, planned time.Duration) string {
+	s := fmt.Sprintf("the run was interrupted %.1f s into a %.1f s phase", at.Seconds(), planned.Seconds())
+	if at > planned {
+		s += fmt.Sprintf(" (past its planned end: sending had stopped and it was waiting up to the request timeout for the responses still in flight, %.1f s so far: the target was answering slowly)", (at - planned).Seconds())
+	}
+	return s
 }

@@ -30,6 +30,9 @@ const (
 	highErrorRate = 0.05
 	// fewRequests: below this many requests percentiles are unreliable.
 	fewRequests = 100
+	// refusedLimit: a step whose connections were refused this often
+	// measured a target that was not (fully) there, not its latency.
+	refusedLimit = 0.10
 )
 
 // facts are what the validity rules look at, gathered from one step.
@@ -113,6 +116,7 @@ func judge(f facts) (valid bool, warnings []string) {
 			"results were not consumed as fast as they completed",
 			f.little.MeasuredConcurrency, f.little.PredictedConcurrency)
 	}
+	unreachable(f, invalid)
 	if f.requests > 0 {
 		if rate := float64(f.errors) / float64(f.requests); rate >= highErrorRate {
 			warnings = append(warnings, fmt.Sprintf("error rate %.1f%% (%s)", 100*rate, kindsText(f.byKind)))
@@ -122,6 +126,20 @@ func judge(f facts) (valid bool, warnings []string) {
 		warnings = append(warnings, fmt.Sprintf("only %d requests: percentiles are unreliable", f.requests))
 	}
 	return valid, warnings
+}
+
+// unreachable marks a step that measured nothing of the target: no
+// request completed, none succeeded, or connections were refused (a fast
+// refusal has a tiny latency, which must never read as a fast target).
+func unreachable(f facts, invalid func(string, ...any)) {
+	switch refused := f.byKind[kindRefused]; {
+	case f.requests == 0 && f.interrupted == "":
+		invalid("no request completed: nothing was measured")
+	case f.requests > 0 && f.errors >= f.requests:
+		invalid("no request succeeded (%s): the step measured failures, not the target", kindsText(f.byKind))
+	case f.requests > 0 && float64(refused) >= refusedLimit*float64(f.requests):
+		invalid("%d of %d connections refused (%.0f%%): the target was not reachable for much of the step", refused, f.requests, 100*float64(refused)/float64(f.requests))
+	}
 }
 
 // littlesLaw compares the measured mean concurrency with the one Little's

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/safetext"
 )
 
 // Options changes how the terminal summary looks.
@@ -134,7 +135,8 @@ func (p printer) verdict(v Verdict) {
 	for _, t := range v.Targets {
 		switch t.Status {
 		case results.StatusFailed:
-			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(t.Error)})
+			first, _, _ := strings.Cut(strings.TrimSpace(t.Error), "\n")
+			tb.add(cell{text: oneLine(t.Name)}, cell{text: "FAILED", color: ansiRed}, cell{text: oneLine(first)})
 			continue
 		case results.StatusSkipped:
 			tb.add(cell{text: oneLine(t.Name)}, cell{text: "skipped", color: ansiYellow}, cell{text: oneLine(orText(t.Error, "not run"))})
@@ -168,6 +170,25 @@ func (p printer) verdict(v Verdict) {
 		tb.add(cell{text: oneLine(t.Name)}, slo, cell{text: detail})
 	}
 	tb.write(p, "  ")
+	p.errorTails(v)
+}
+
+// errorTails prints, under the targets table, the lines after the first of
+// a failed target's error (a server's log tail), one per line, as logged.
+func (p printer) errorTails(v Verdict) {
+	for _, t := range v.Targets {
+		if t.Status != results.StatusFailed {
+			continue
+		}
+		_, rest, ok := strings.Cut(strings.TrimSpace(t.Error), "\n")
+		if !ok {
+			continue
+		}
+		p.line("  %s:", oneLine(t.Name))
+		for _, l := range strings.Split(rest, "\n") {
+			p.line("    | %s", oneLine(l))
+		}
+	}
 }
 
 func (p printer) warnings(v Verdict) {
@@ -251,15 +272,9 @@ func plural(n int) string {
 }
 
 // oneLine makes untrusted text safe for a terminal line: control
-// characters (escape sequences, newlines) become spaces.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// characters (escape sequences, newlines) become spaces, bidi controls
+// are dropped.
+func oneLine(s string) string { return safetext.Line(s) }
 
 // cell is one table cell; color is applied after padding is computed.
 type cell struct {

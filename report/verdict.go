@@ -189,9 +189,11 @@ func Analyze(run *results.Run) Verdict {
 				lv = &Level{Index: s.Index, Load: load, Label: loadLabel(modelOfStep(s), load)}
 				levels[s.Index] = lv
 			}
+			// A failed target's figures never win, whatever its steps say.
+			usable := s.Valid && t.Status != results.StatusFailed
 			lv.Entries = append(lv.Entries, Entry{
-				Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: s.Valid,
-				SLO: slo, Qualified: s.Valid && slo != "fail",
+				Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: usable,
+				SLO: slo, Qualified: usable && slo != "fail",
 			})
 			if !s.Valid {
 				tv.InvalidSteps++
@@ -430,40 +432,42 @@ func stepSLO(slo *results.SLO, s *results.Step) string {
 	return "pass"
 }
 
-// failReason says why a step failed the SLO, or "" when it met it.
+// failReason says why a step failed the SLO, or "" when it met it:
+// "p99 183 ms > 50 ms, errors 4.3% > 1%" (results.SLO.Misses decides).
 func failReason(slo *results.SLO, s *results.Step) string {
 	var why []string
-	if slo.P99Ms > 0 && s.Latency.P99 > slo.P99Ms {
-		why = append(why, fmt.Sprintf("p99 %s > %s", Millis(s.Latency.P99), Millis(slo.P99Ms)))
+	for _, m := range slo.Misses(s) {
+		why = append(why, missText(m, true))
 	}
-	if s.ErrorRate > slo.ErrorRate {
-		why = append(why, fmt.Sprintf("errors %s > %s", Percent(s.ErrorRate), Percent(slo.ErrorRate)))
-	}
-	if w := s.WebSocket; w != nil && slo.DeliveryRatio > 0 && w.DeliveryRatio < slo.DeliveryRatio {
-		why = append(why, fmt.Sprintf("delivery %s < %s", Percent(w.DeliveryRatio), Percent(slo.DeliveryRatio)))
-	}
-	if len(why) == 0 {
-		return ""
-	}
-	out := why[0]
-	for _, w := range why[1:] {
-		out += ", " + w
-	}
-	return out
+	return strings.Join(why, ", ")
 }
 
 // shortReason is the first measured figure that broke the SLO, without
 // the limit: "p99 2.54 s", "errors 4.3%", "delivery 97%".
 func shortReason(slo *results.SLO, s *results.Step) string {
-	switch {
-	case slo.P99Ms > 0 && s.Latency.P99 > slo.P99Ms:
-		return "p99 " + Millis(s.Latency.P99)
-	case s.ErrorRate > slo.ErrorRate:
-		return "errors " + Percent(s.ErrorRate)
-	case s.WebSocket != nil && slo.DeliveryRatio > 0 && s.WebSocket.DeliveryRatio < slo.DeliveryRatio:
-		return "delivery " + Percent(s.WebSocket.DeliveryRatio)
+	if m := slo.Misses(s); len(m) > 0 {
+		return missText(m[0], false)
 	}
 	return "SLO failed"
+}
+
+// missText formats one miss, with its limit or without.
+func missText(m results.Miss, limit bool) string {
+	switch {
+	case m.Figure == "requests":
+		return "no request completed"
+	case m.Figure == "connections":
+		return "no connection opened"
+	case m.Latency && limit:
+		return fmt.Sprintf("%s %s > %s", m.Figure, Millis(m.Got), Millis(m.Limit))
+	case m.Latency:
+		return m.Figure + " " + Millis(m.Got)
+	case m.Figure == "delivery" && limit:
+		return fmt.Sprintf("delivery %s < %s", Percent(m.Got), Percent(m.Limit))
+	case limit:
+		return fmt.Sprintf("%s %s > %s", m.Figure, Percent(m.Got), Percent(m.Limit))
+	}
+	return m.Figure + " " + Percent(m.Got)
 }
 
 func sloText(slo *results.SLO) string {
@@ -471,8 +475,13 @@ func sloText(slo *results.SLO) string {
 		return ""
 	}
 	s := ""
-	if slo.P99Ms > 0 {
-		s = "p99 ≤ " + Millis(slo.P99Ms) + ", "
+	for _, l := range []struct {
+		name string
+		ms   float64
+	}{{"p50", slo.P50Ms}, {"p90", slo.P90Ms}, {"p95", slo.P95Ms}, {"p99", slo.P99Ms}, {"p99.9", slo.P999Ms}} {
+		if l.ms > 0 {
+			s += l.name + " ≤ " + Millis(l.ms) + ", "
+		}
 	}
 	s += "errors ≤ " + Percent(slo.ErrorRate)
 	if slo.DeliveryRatio > 0 {

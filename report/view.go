@@ -221,6 +221,27 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 //     100 req/s."
 //   - no SLO: the top-load comparison, then who led the most levels.
 func headline(v Verdict) string {
+	return verdictHeadline(v) + fallbackSentence(v)
+}
+
+// FallbackPrefix starts a run-wide warning saying a component was replaced
+// by another (the nginx image missing, the Go balancer used): such a
+// warning changes what was measured, so the headline repeats it.
+const FallbackPrefix = "fallback: "
+
+// fallbackSentence repeats the run's fallback warnings after the headline.
+func fallbackSentence(v Verdict) string {
+	var s string
+	for _, w := range v.Warnings {
+		if w.Target == "" && strings.HasPrefix(w.Text, FallbackPrefix) {
+			s += " ⚠ " + strings.TrimPrefix(w.Text, FallbackPrefix) + "."
+		}
+	}
+	return s
+}
+
+// verdictHeadline is the headline's verdict, without the fallbacks.
+func verdictHeadline(v Verdict) string {
 	top := topLevel(v)
 	if top == nil {
 		if h := searchHeadline(v); h != "" { // capacity.go
@@ -607,8 +628,13 @@ func change(a, b float64) string {
 		}
 		return "new"
 	}
-	c := (b - a) / a * 100
-	if c >= 0 {
+	// A tenth of a percent is the finest change worth reading; below it
+	// the runs are the same ("−0.000998%" said nothing).
+	c := math.Round((b-a)/a*1000) / 10
+	switch {
+	case c == 0:
+		return "0%"
+	case c > 0:
 		return "+" + sig(c) + "%"
 	}
 	return "−" + sig(-c) + "%"

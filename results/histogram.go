@@ -69,6 +69,7 @@ func LatencyOf(h *hdrhistogram.Histogram, exact *Exact) Latency {
 		Mean:  meanUs / 1000,
 		P50:   q(50),
 		P90:   q(90),
+		P95:   q(95),
 		P99:   q(99),
 		P999:  q(99.9),
 		P9999: q(99.99),

@@ -63,6 +63,12 @@ type SLO struct {
 	DeliveryRatio float64 `json:"delivery_ratio,omitempty"`
 	// TargetRate is the rate sweeps are sized for (req/s; 0: none).
 	TargetRate float64 `json:"target_rate,omitempty"`
+	// P50Ms, P90Ms, P95Ms and P999Ms are the highest acceptable p50, p90,
+	// p95 and p99.9 latencies in milliseconds (0: none), like P99Ms.
+	P50Ms  float64 `json:"p50_ms,omitempty"`
+	P90Ms  float64 `json:"p90_ms,omitempty"`
+	P95Ms  float64 `json:"p95_ms,omitempty"`
+	P999Ms float64 `json:"p999_ms,omitempty"`
 }
 
 // Environment records where and how the run was measured.
@@ -304,6 +310,9 @@ type Latency struct {
 	P999  float64 `json:"p999"`
 	P9999 float64 `json:"p9999"`
 	Max   float64 `json:"max"`
+	// P95 is the 95th percentile (added with the p95 SLO; absent from
+	// results written before it).
+	P95 float64 `json:"p95"`
 }
 
 // Point is one second of a step (by completion time).

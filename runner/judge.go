@@ -7,14 +7,15 @@ import (
 
 // judge marks each step against the SLO and sets the target's verdict and
 // capacity: the highest load of a valid step that met the SLO.
-func judge(tr *results.Target, slo *scenarios.SLO) {
+func judge(tr *results.Target, sc *scenarios.SLO) {
+	slo := SLO(sc)
 	if slo == nil {
 		return
 	}
 	all := true
 	for i := range tr.Steps {
 		s := &tr.Steps[i]
-		ok := meets(s, slo)
+		ok := slo.Meets(s)
 		s.SLOPassed = &ok
 		if !ok {
 			all = false
@@ -39,18 +40,18 @@ func judge(tr *results.Target, slo *scenarios.SLO) {
 	tr.SLOPassed = &all
 }
 
-func meets(s *results.Step, slo *scenarios.SLO) bool {
-	if s.Requests == 0 {
-		return false
+// SLO is the scenario's objective as results record it (nil: none).
+func SLO(sc *scenarios.SLO) *results.SLO {
+	if sc == nil {
+		return nil
 	}
-	if slo.P99 > 0 && s.Latency.P99 > float64(slo.P99.D().Microseconds())/1000 {
-		return false
+	ms := func(d scenarios.Duration) float64 { return float64(d.D().Microseconds()) / 1000 }
+	o := &results.SLO{P50Ms: ms(sc.P50), P90Ms: ms(sc.P90), P95Ms: ms(sc.P95), P99Ms: ms(sc.P99), P999Ms: ms(sc.P999)}
+	if sc.ErrorRate != nil {
+		o.ErrorRate = *sc.ErrorRate
 	}
-	if slo.ErrorRate != nil && s.ErrorRate > *slo.ErrorRate {
-		return false
+	if sc.DeliveryRatio != nil {
+		o.DeliveryRatio = *sc.DeliveryRatio
 	}
-	if slo.DeliveryRatio != nil && s.WebSocket != nil && s.WebSocket.DeliveryRatio < *slo.DeliveryRatio {
-		return false
-	}
-	return true
+	return o
 }

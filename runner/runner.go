@@ -68,6 +68,12 @@ type Options struct {
 	// MinEffect is the smallest difference the verdict calls a win (0:
 	// the scenario's defaults.min_effect).
 	MinEffect float64
+	// NoHealthCheck skips the health check of url: targets before load.
+	NoHealthCheck bool
+	// Scrub, when set, removes secrets from the run in place; it is called
+	// before every write of results.json and before a finished target is
+	// shown to the Observer (see secrets.Redactor.Scrub).
+	Scrub func(run *results.Run)
 }
 
 // Run measures every target of the scenario in order and returns the run,
@@ -84,6 +90,12 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	}
 	list := expandSweeps(selectTargets(sc.Targets, opts.Only)) // sweep.go
 	run.Status = results.RunRunning
+	scrub := func() {
+		if opts.Scrub != nil {
+			opts.Scrub(run)
+		}
+	}
+	scrub()
 	if err := results.Write(opts.Dir, run); err != nil {
 		return err
 	}
@@ -110,11 +122,13 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 			obs.TargetStarted(t.Name, n, total)
 			tr := measurePlanned(ctx, run, sc, t, phases, opts, obs, stopped)
 			store[t.Name] = append(store[t.Name], tr)
-			obs.TargetDone(tr)
 			run.Targets = store.targets(list, sc.SLO)
 			analyseScaling(run, sc)
 			run.Analysis = analysis.Of(run, minEffect(sc, opts))
+			scrub()
+			obs.TargetDone(scrubbed(opts, tr))
 			syncDriver(run, opts.Driver, obs)
+			scrub()
 			if err := results.Write(opts.Dir, run); err != nil {
 				return err
 			}
@@ -132,6 +146,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	if ctx.Err() != nil {
 		run.Status = results.RunInterrupted
 	}
+	scrub()
 	return results.Write(opts.Dir, run)
 }
 
@@ -186,6 +201,12 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 	}
 	defer down(dep, tr, opts.DownTimeout)
 	tr.Deployment = dep.Info()
+	if spec.Topology == "url" && !opts.NoHealthCheck {
+		if err := checkURLHealth(ctx, dep.Endpoint(), t.Health); err != nil {
+			tr.Status, tr.Error = results.StatusFailed, err.Error()
+			return tr
+		}
+	}
 
 	w, err := newWorkload(sc, t, dep, opts, func(l load.Live) { obs.Live(t.Name, l) })
 	if err != nil {
@@ -333,3 +354,14 @@ func (nopObserver) PhaseStarted(string, load.Phase, int) {}
 func (nopObserver) Live(string, load.Live)               {}
 func (nopObserver) TargetDone(*results.Target)           {}
 func (nopObserver) Warn(string)                          {}
+
+// scrubbed returns tr with opts.Scrub applied (tr itself when there is
+// none), for showing a trial's target before it is pooled into the run.
+func scrubbed(opts Options, tr *results.Target) *results.Target {
+	if opts.Scrub == nil {
+		return tr
+	}
+	tmp := results.Run{Targets: []results.Target{*tr}}
+	opts.Scrub(&tmp)
+	return &tmp.Targets[0]
+}

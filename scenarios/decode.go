@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scalebench/scalebench/secrets"
 )
 
 // Closed sets of values, in the order the docs list them.
@@ -23,6 +25,13 @@ const (
 	maxRate        = 1_000_000
 	maxConcurrency = 100_000
 	minRampWindow  = 100 * time.Millisecond
+	// maxSteps bounds the measured steps of one load shape (steps,
+	// concurrency, ramp windows): each step holds about 1 MB of histograms
+	// until the phase's results are built, so this keeps a phase under
+	// ~100 MB of memory.
+	maxSteps = 100
+	// maxTargets bounds the targets of one scenario.
+	maxTargets = 32
 )
 
 // scenario decodes the document's root mapping into s, whose defaults are
@@ -50,6 +59,18 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 			d.slo(v, p, s.SLO)
 		},
 		"targets": func(v *yaml.Node, p string) { s.Targets = d.targets(v, p) },
+		"secret_headers": func(v *yaml.Node, p string) {
+			s.SecretHeaders = []string{}
+			d.list(v, p, func(it *yaml.Node, ip string) {
+				var h string
+				if d.str(it, ip, &h) {
+					if msg := checkHeader(h, ""); msg != "" {
+						d.add(it.Line, ip, "%s", msg)
+					}
+				}
+				s.SecretHeaders = append(s.SecretHeaders, h)
+			})
+		},
 		"websocket": func(v *yaml.Node, p string) {
 			s.WebSocket = newWebSocket()
 			d.websocket(v, p, s.WebSocket)
@@ -177,8 +198,10 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 		},
 		"path": func(v *yaml.Node, p string) {
 			if d.str(v, p, &r.Path) {
-				if msg := checkPath(r.Path); msg != "" {
-					d.add(v.Line, p, "%s", msg)
+				if check, ok := d.envValue(v.Line, p, r.Path); ok {
+					if msg := checkPath(check); msg != "" {
+						d.add(v.Line, p, "%s", secrets.Query(hideExpansion(msg, r.Path, check)))
+					}
 				}
 			}
 		},
@@ -186,12 +209,18 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 			var lines map[string]int
 			r.Headers, lines = d.strMap(v, p)
 			for _, k := range sortedKeys(r.Headers) {
-				if msg := checkHeader(k, r.Headers[k]); msg != "" {
-					d.add(lines[k], field(p, k), "%s", msg)
+				if check, ok := d.envValue(lines[k], field(p, k), r.Headers[k]); ok {
+					if msg := checkHeader(k, check); msg != "" {
+						d.add(lines[k], field(p, k), "%s", msg)
+					}
 				}
 			}
 		},
-		"body":   func(v *yaml.Node, p string) { d.str(v, p, &r.Body) },
+		"body": func(v *yaml.Node, p string) {
+			if d.str(v, p, &r.Body) {
+				d.envValue(v.Line, p, r.Body)
+			}
+		},
 		"weight": d.intAtLeast(&r.Weight, 1, "relative frequency"),
 	})
 	if present == nil {
@@ -271,6 +300,7 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 			}) && len(l.Steps) == 0 {
 				d.add(v.Line, p, "must list at least one rate in req/s, e.g. [100, 200, 400]")
 			}
+			d.atMostSteps(v, p, len(l.Steps))
 		},
 		"ramp": func(v *yaml.Node, p string) {
 			l.Ramp = &Ramp{Windows: defaultRampWindows}
@@ -292,6 +322,7 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 			if d.list(v, p, one) && len(l.Concurrency) == 0 {
 				d.add(v.Line, p, "must list at least one number of clients, e.g. [10, 50]")
 			}
+			d.atMostSteps(v, p, len(l.Concurrency))
 		},
 		"search": func(v *yaml.Node, p string) {
 			l.Search, l.SearchLine = d.search(v, p), line(v)
@@ -333,6 +364,14 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 	}
 }
 
+// atMostSteps records a problem when a load shape lists more than maxSteps
+// steps.
+func (d *decoder) atMostSteps(v *yaml.Node, p string, n int) {
+	if n > maxSteps {
+		d.add(v.Line, p, "lists %d steps; at most %d per scenario (each step holds about 1 MB of histograms while it runs)", n, maxSteps)
+	}
+}
+
 func maxInt(xs []int) int {
 	m := 0
 	for _, x := range xs {
@@ -364,8 +403,12 @@ func (d *decoder) ramp(n *yaml.Node, path string, r *Ramp) {
 			}
 		},
 		"windows": func(v *yaml.Node, p string) {
-			if d.integer(v, p, &r.Windows) && r.Windows < 1 {
+			switch {
+			case !d.integer(v, p, &r.Windows):
+			case r.Windows < 1:
 				d.add(v.Line, p, "must be ≥ 1, got %d", r.Windows)
+			case r.Windows > maxSteps:
+				d.add(v.Line, p, "must be at most %d (each window is a result step holding about 1 MB until the ramp ends), got %d", maxSteps, r.Windows)
 			}
 		},
 	})
@@ -390,12 +433,19 @@ func (d *decoder) ramp(n *yaml.Node, path string, r *Ramp) {
 
 // slo decodes the service-level objective.
 func (d *decoder) slo(n *yaml.Node, path string, s *SLO) {
-	d.mapping(n, path, fields{
-		"p99": func(v *yaml.Node, p string) {
-			if d.duration(v, p, &s.P99) && s.P99 <= 0 {
-				d.add(v.Line, p, "must be > 0, got %v", s.P99.D())
+	latency := func(dst *Duration) fieldFunc {
+		return func(v *yaml.Node, p string) {
+			if d.duration(v, p, dst) && *dst <= 0 {
+				d.add(v.Line, p, "must be > 0, got %v", dst.D())
 			}
-		},
+		}
+	}
+	d.mapping(n, path, fields{
+		"p50":  latency(&s.P50),
+		"p90":  latency(&s.P90),
+		"p95":  latency(&s.P95),
+		"p99":  latency(&s.P99),
+		"p999": latency(&s.P999),
 		"error_rate": func(v *yaml.Node, p string) {
 			var x float64
 			if d.number(v, p, &x) && (x < 0 || x > 1) {

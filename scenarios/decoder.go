@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -278,13 +279,28 @@ func (d *decoder) duration(n *yaml.Node, path string, dst *Duration) bool {
 		return false
 	}
 	v, err := time.ParseDuration(strings.TrimSpace(r.Value))
-	if err != nil {
+	switch {
+	case err != nil && durationSyntax.MatchString(strings.TrimSpace(r.Value)):
+		d.add(line(n), path, "%q is too long to hold (a duration is at most about 290 years); durations must be at most %v", r.Value, maxDuration)
+		return false
+	case err != nil:
 		d.add(line(n), path, `must be a duration like "5s", "1m30s" or "250ms" (units ns, us, ms, s, m, h), got %q`, r.Value)
+		return false
+	case v > maxDuration:
+		d.add(line(n), path, "must be at most %v, got %v (a longer run is surely a typo; split it into several runs)", maxDuration, v)
 		return false
 	}
 	*dst = Duration(v)
 	return true
 }
+
+// maxDuration bounds every duration of a scenario: nothing scalebench does
+// (a step, a ramp, a timeout) needs longer, and a longer one is a typo.
+const maxDuration = 24 * time.Hour
+
+// durationSyntax matches what time.ParseDuration reads, so that a value it
+// refuses only because it overflows gets its own message.
+var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // list calls fn for each item of the sequence n.
 func (d *decoder) list(n *yaml.Node, path string, fn func(item *yaml.Node, path string)) bool {

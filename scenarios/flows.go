@@ -131,6 +131,8 @@ func (d *decoder) flowStep(n *yaml.Node, path string, s *FlowStep, defined map[s
 	uses := func(v *yaml.Node, p, text string) {
 		for _, m := range varRef.FindAllStringSubmatch(text, -1) {
 			switch {
+			case strings.HasPrefix(m[1], "env:"):
+				d.envValue(v.Line, p, m[0])
 			case builtinVars[m[1]]:
 			case !varName.MatchString(m[1]):
 				d.add(v.Line, p, "${%s}: not a valid name (letters, digits and _, not starting with a digit)", m[1])

@@ -66,18 +66,40 @@ func Load(pathOrName string) (*Scenario, error) {
 		}
 		return parse(pathOrName, data, "")
 	}
-	data, err := os.ReadFile(pathOrName)
+	data, err := readLimited(pathOrName)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &NotFoundError{Name: pathOrName, Builtins: Builtins(), Err: err}
 		}
-		return nil, fmt.Errorf("read scenario: %w", err)
+		return nil, err
 	}
 	dir, err := filepath.Abs(filepath.Dir(pathOrName))
 	if err != nil {
 		dir = filepath.Dir(pathOrName)
 	}
 	return parse(pathOrName, data, dir)
+}
+
+// readLimited reads at most maxSize+1 bytes of the file at p, so that a huge
+// file or a device (/dev/zero) is refused without being read whole; parse
+// reports the size problem with the file's name.
+func readLimited(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("read scenario %s: is a folder, not a YAML file", p)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	return data, nil
 }
 
 // Parse reads a scenario from data; source names it in messages (usually
@@ -89,15 +111,21 @@ func Parse(source string, data []byte) (*Scenario, error) {
 // parse decodes, defaults and validates; dir, when set, is the folder
 // command targets run in.
 func parse(source string, data []byte, dir string) (s *Scenario, err error) {
-	d := &decoder{file: source}
 	defer func() {
 		// Belt and braces: no input may crash the caller. A panic here is
-		// a bug in scalebench or yaml.v3, reported as a problem.
+		// a bug in scalebench or yaml.v3, reported as a problem. FuzzParse
+		// calls parseUnguarded so that such a panic fails the fuzz run.
 		if r := recover(); r != nil {
 			s, err = nil, &Error{Problems: []Problem{{File: source, Line: 1, Msg: fmt.Sprintf("cannot read this file (a bug in scalebench, please report it): %v", r)}}}
 		}
 	}()
-	s = newScenario()
+	return parseUnguarded(source, data, dir)
+}
+
+// parseUnguarded is parse without the recover: a panic reaches the caller.
+func parseUnguarded(source string, data []byte, dir string) (*Scenario, error) {
+	d := &decoder{file: source}
+	s := newScenario()
 	s.Source, s.Raw = source, data
 	root := d.document(data)
 	if root != nil {
@@ -118,6 +146,9 @@ func parse(source string, data []byte, dir string) (s *Scenario, err error) {
 		}
 	}
 	d.crossCheck(s)
+	if dir != "" {
+		d.checkPrograms(s)
+	}
 	if len(d.problems) > 0 {
 		sortProblems(d.problems)
 		return nil, &Error{Problems: d.problems}
@@ -129,7 +160,7 @@ func parse(source string, data []byte, dir string) (s *Scenario, err error) {
 // returns that mapping, or nil after recording why not.
 func (d *decoder) document(data []byte) *yaml.Node {
 	if len(data) > maxSize {
-		d.add(1, "", "file is %d bytes; a scenario must be under %d", len(data), maxSize)
+		d.add(1, "", "file is larger than %d bytes (1 MiB); a scenario must be smaller — is this the right file?", maxSize)
 		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -195,10 +226,21 @@ func (d *decoder) yamlError(err error) {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		if parserError(m[2]) {
+			// yaml.v3 reports a parser error at the 0-based line of the
+			// construct it was in (scanner errors are 1-based): one early.
+			n++
+		}
 		d.add(n, "", "invalid YAML: %s", m[2])
 		return
 	}
 	d.add(1, "", "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// parserError reports whether a yaml.v3 message comes from its parser
+// (as opposed to its scanner): those all read "did not find expected …".
+func parserError(msg string) bool {
+	return strings.HasPrefix(msg, "did not find expected")
 }
 
 // defaultName is a scenario's name when it gives none: its file name

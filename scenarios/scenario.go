@@ -33,6 +33,10 @@ type Scenario struct {
 	// WebSocket, when set, replaces Requests and Load: WebSocket
 	// connections, rooms and messages (see websocket.go).
 	WebSocket *WebSocket `yaml:"websocket" json:"websocket"`
+	// SecretHeaders names headers whose values are secret besides the
+	// built-in ones (Authorization, Cookie, X-Api-Key, …): they are
+	// [redacted] in every output.
+	SecretHeaders []string `yaml:"secret_headers" json:"secret_headers,omitempty"`
 
 	// Source is the path or built-in name the scenario was loaded from.
 	Source string `yaml:"-" json:"-"`
@@ -142,6 +146,12 @@ type SLO struct {
 	TargetRate float64 `yaml:"target_rate" json:"target_rate,omitempty"`
 	// TargetRateLine is the line of target_rate, for messages.
 	TargetRateLine int `yaml:"-" json:"-"`
+	// P50, P90, P95 and P999 are the highest acceptable p50, p90, p95 and
+	// p99.9 latencies, like P99 (0: no limit).
+	P50  Duration `yaml:"p50" json:"p50,omitempty"`
+	P90  Duration `yaml:"p90" json:"p90,omitempty"`
+	P95  Duration `yaml:"p95" json:"p95,omitempty"`
+	P999 Duration `yaml:"p999" json:"p999,omitempty"`
 }
 
 // Target is one architecture or service to measure. Exactly one of

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -11,6 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/scalebench/scalebench/netsafe"
+	"github.com/scalebench/scalebench/secrets"
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -114,8 +115,11 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 	}) {
 		return out
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) == 0:
 		d.add(line(n), path, "must list at least one target, e.g. [{topology: single}]")
+	case len(out) > maxTargets:
+		d.add(line(n), path, "lists %d targets; at most %d per scenario (split the comparison into several scenarios)", len(out), maxTargets)
 	}
 	return out
 }
@@ -124,6 +128,7 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 func (d *decoder) target(n *yaml.Node, path string) Target {
 	t := Target{Line: line(n)}
 	var urlNode *yaml.Node
+	var urlChecked string // t.URL with ${env:…} resolved
 	present := d.mapping(n, path, fields{
 		"name": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Name) && !namePattern.MatchString(t.Name) {
@@ -159,8 +164,12 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		"url": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.URL) {
 				urlNode = v
-				if msg := checkURL(t.URL); msg != "" {
-					d.add(v.Line, p, "%s", msg)
+				var ok bool
+				if urlChecked, ok = d.envValue(v.Line, p, t.URL); !ok {
+					urlNode = nil
+				} else if msg := checkURL(urlChecked); msg != "" {
+					// The message may quote the URL: never with its password.
+					d.add(v.Line, p, "%s", strings.ReplaceAll(hideExpansion(msg, t.URL, urlChecked), t.URL, secrets.URL(t.URL)))
 					urlNode = nil
 				}
 			}
@@ -199,6 +208,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 					d.add(lines[k], field(p, k), "is not a valid environment variable name (letters, digits and _, not starting with a digit)")
 				case k == "PORT":
 					d.add(lines[k], field(p, k), "is set by scalebench (the port each instance must listen on) and cannot be given")
+				default:
+					d.envValue(lines[k], field(p, k), t.Env[k])
 				}
 			}
 		},
@@ -243,7 +254,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		}
 	}
 	if urlNode != nil && !t.AllowRemote {
-		if u, err := url.Parse(t.URL); err == nil && !isLoopback(u.Hostname()) {
+		if u, err := url.Parse(urlChecked); err == nil && !netsafe.IsLoopback(u.Hostname()) {
 			d.add(urlNode.Line, field(path, "url"), "host %q is not a loopback address (127.0.0.0/8, ::1, localhost); set allow_remote: true to load it on purpose", u.Hostname())
 		}
 	}
@@ -333,16 +344,6 @@ func checkURL(s string) string {
 		}
 	}
 	return ""
-}
-
-// isLoopback reports whether host is localhost or a loopback IP.
-func isLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 func contains(xs []string, x string) bool {

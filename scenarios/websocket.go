@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scalebench/scalebench/secrets"
 )
 
 // WebSocket is the websocket section: instead of requests and load, the
@@ -87,8 +89,10 @@ func (d *decoder) websocket(n *yaml.Node, path string, w *WebSocket) {
 	present := d.mapping(n, path, fields{
 		"path": func(v *yaml.Node, p string) {
 			if d.str(v, p, &w.Path) {
-				if msg := checkPath(w.Path); msg != "" {
-					d.add(v.Line, p, "%s", msg)
+				if check, ok := d.envValue(v.Line, p, w.Path); ok {
+					if msg := checkPath(check); msg != "" {
+						d.add(v.Line, p, "%s", secrets.Query(hideExpansion(msg, w.Path, check)))
+					}
 				}
 			}
 		},
@@ -146,7 +150,11 @@ func (d *decoder) websocket(n *yaml.Node, path string, w *WebSocket) {
 			var lines map[string]int
 			w.Headers, lines = d.strMap(v, p)
 			for _, k := range sortedKeys(w.Headers) {
-				if msg := checkHeader(k, w.Headers[k]); msg != "" {
+				check, ok := d.envValue(lines[k], field(p, k), w.Headers[k])
+				if !ok {
+					continue
+				}
+				if msg := checkHeader(k, check); msg != "" {
 					d.add(lines[k], field(p, k), "%s", msg)
 					continue
 				}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of scalebench and does all their set-up first: installs the
-# real servers the tests use (redis-server, nginx, chromium) when they are
+# real servers the tests use (redis-server, nginx, chromium, nodejs) when they are
 # missing, builds the offline Docker images, then runs vet and the tests.
 # Usage: ./scripts/test.sh [go test flags…]   (e.g. ./scripts/test.sh -run TestX ./load/)
 set -euo pipefail
@@ -12,6 +12,7 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v nginx >/dev/null || missing+=(nginx)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs) # examples/server.js: the examples are validated and run
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null; then apt=(sudo apt-get); else

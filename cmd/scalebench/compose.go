@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"gopkg.in/yaml.v3"
 
 	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/scenarios"
@@ -45,7 +47,7 @@ func composeCommand() *cli.Command {
 			}
 			for _, t := range chosen {
 				spec := runner.Spec(sc, t, "")
-				if opts.AppImage == "" && spec.Topology != "image" {
+				if opts.AppImage == "" && !slices.Contains([]string{"image", "command", "url"}, spec.Topology) {
 					if opts.AppImage, err = composeAppImage(c); err != nil {
 						return err
 					}
@@ -61,6 +63,7 @@ func composeCommand() *cli.Command {
 				if err := writeFiles(dir, files); err != nil {
 					return err
 				}
+				warnMissingImages(c, files["docker-compose.yml"])
 				fmt.Fprintf(c.App.Writer, "%s: wrote %s; run it with: docker-compose -f %s -p %s up -d\n",
 					t.Name, filepath.Join(dir, "docker-compose.yml"), filepath.Join(dir, "docker-compose.yml"), "scalebench-"+t.Name)
 			}
@@ -104,6 +107,44 @@ func composeAppImage(c *cli.Context) (string, error) {
 		repo = docker.DefaultAppImage
 	}
 	return docker.AppImage(c.Context, pool, repo, bin)
+}
+
+// warnMissingImages says which images of a written compose file the local
+// engine does not have (docker-compose would have to pull them), or that
+// it could not check.
+func warnMissingImages(c *cli.Context, compose []byte) {
+	var f struct {
+		Services map[string]struct {
+			Image string `yaml:"image"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(compose, &f); err != nil {
+		return
+	}
+	pool, err := docker.Connect(c.Context, "")
+	if err != nil {
+		fmt.Fprintf(c.App.ErrWriter, "warning: could not check that the images exist: %v\n", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, name := range sortedServiceNames(f.Services) {
+		img := f.Services[name].Image
+		if img == "" || seen[img] || docker.ImagePresent(pool, img) {
+			continue
+		}
+		seen[img] = true
+		fmt.Fprintf(c.App.ErrWriter, "warning: image %s (service %s) is not present locally; docker-compose will try to pull it "+
+			"(offline: build one with fixtures/images/build.sh and pass --nginx-image / --redis-image)\n", img, name)
+	}
+}
+
+func sortedServiceNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // writeFiles writes files (name → content) into dir.

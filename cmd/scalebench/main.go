@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/scalebench/scalebench/safetext"
 )
 
 // Exit codes (see docs/cli.md).
@@ -107,7 +109,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		code = exitUsage
 	}
-	fmt.Fprintf(stderr, "scalebench: %v\n", err)
+	// Messages quote user input (names, paths, server output): neutralise
+	// escape sequences and bidi controls, keep the line breaks.
+	fmt.Fprintf(stderr, "scalebench: %s\n", safetext.Text(err.Error()))
 	return code
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/urfave/cli/v2"
@@ -18,6 +19,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(cliEnv) == "1" {
 		// Started by startCLI: be the whole scalebench binary.
 		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
+	}
+	if os.Getenv("SCALEBENCH_TEST_STOP_OR_EXIT") == "1" { // see TestInterruptThatDoesNotStopExits
+		stopGrace = 100 * time.Millisecond
+		stopOrExit(make(chan struct{}), os.Stderr)
+		os.Exit(0) // not reached: stopOrExit exits
 	}
 	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker", "reap"}, os.Args[1]) {
 		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
@@ -89,6 +95,11 @@ func TestTargetsLists(t *testing.T) {
 	}
 	if code != 0 {
 		t.Errorf("exit %d, want 0", code)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if n := len([]rune(l)); n > targetsWidth {
+			t.Errorf("targets prints a %d-character line: %s", n, l)
+		}
 	}
 }
 

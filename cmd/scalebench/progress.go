@@ -14,6 +14,7 @@ import (
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/safetext"
 	"github.com/scalebench/scalebench/scenarios"
 )
 
@@ -66,7 +67,7 @@ func (o *observer) TargetStarted(name string, index, total int) {
 	defer o.mu.Unlock()
 	o.closeBar()
 	o.target = name
-	fmt.Fprintf(o.w, "[%d/%d] %s: starting\n", index+1, total, name)
+	fmt.Fprintf(o.w, "[%d/%d] %s: starting\n", index+1, total, safetext.Line(name))
 }
 
 func (o *observer) PhaseStarted(target string, ph load.Phase, measured int) {
@@ -89,12 +90,12 @@ func (o *observer) PhaseStarted(target string, ph load.Phase, measured int) {
 		o.label = fmt.Sprintf("step %d/%d  %g req/s", measured+1, o.steps, ph.Rate)
 	}
 	if !o.bar {
-		fmt.Fprintf(o.w, "      %s: %s (%s)\n", target, o.label, ph.Duration)
+		fmt.Fprintf(o.w, "      %s: %s (%s)\n", safetext.Line(target), o.label, ph.Duration)
 		return
 	}
 	o.cur = progressbar.NewOptions64(ph.Duration.Milliseconds(),
 		progressbar.OptionSetWriter(o.w),
-		progressbar.OptionSetDescription(fmt.Sprintf("%-10s %s", target, o.label)),
+		progressbar.OptionSetDescription(fmt.Sprintf("%-10s %s", safetext.Line(target), o.label)),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionThrottle(200*1e6),
 		progressbar.OptionClearOnFinish(),
@@ -113,7 +114,7 @@ func (o *observer) Live(target string, l load.Live) {
 	if o.cur == nil {
 		return
 	}
-	o.cur.Describe(fmt.Sprintf("%-10s %s  now %6.0f req/s  p99 %7.1f ms  errors %d", target, o.label, l.Rate, l.P99Ms, l.Errors))
+	o.cur.Describe(fmt.Sprintf("%-10s %s  now %6.0f req/s  p99 %7.1f ms  errors %d", safetext.Line(target), o.label, l.Rate, l.P99Ms, l.Errors))
 	_ = o.cur.Set64(min(l.Elapsed.Milliseconds(), l.Duration.Milliseconds()))
 }
 
@@ -131,13 +132,13 @@ func (o *observer) liveWS(target string, l load.Live) {
 		o.wsStep = l.Step
 		o.label = o.wsLabel(l.Step)
 		if !o.bar {
-			fmt.Fprintf(o.w, "      %s: %s\n", target, o.label)
+			fmt.Fprintf(o.w, "      %s: %s\n", safetext.Line(target), o.label)
 		}
 	}
 	if o.cur == nil {
 		return
 	}
-	o.cur.Describe(fmt.Sprintf("%-10s %s  open %d  now %6.0f msg/s  disconnects %d", target, o.label, l.Connections, l.Rate, l.Errors))
+	o.cur.Describe(fmt.Sprintf("%-10s %s  open %d  now %6.0f msg/s  disconnects %d", safetext.Line(target), o.label, l.Connections, l.Rate, l.Errors))
 	_ = o.cur.Set64(min(l.Elapsed.Milliseconds(), l.Duration.Milliseconds()))
 }
 
@@ -145,13 +146,13 @@ func (o *observer) TargetDone(t *results.Target) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.closeBar()
-	line := fmt.Sprintf("      %s: %s, %d steps", t.Name, t.Status, len(t.Steps))
+	line := fmt.Sprintf("      %s: %s, %d steps", safetext.Line(t.Name), t.Status, len(t.Steps))
 	if t.Error != "" {
-		line += ": " + t.Error
+		line += ": " + safetext.Line(t.Error)
 	}
 	fmt.Fprintln(o.w, line)
 	for _, n := range t.Deployment.Notes {
-		fmt.Fprintf(o.w, "      note: %s\n", n)
+		fmt.Fprintf(o.w, "      note: %s\n", safetext.Line(n))
 	}
 	if t.Status == results.StatusFailed {
 		names := make([]string, 0, len(t.Logs))
@@ -160,9 +161,9 @@ func (o *observer) TargetDone(t *results.Target) {
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			fmt.Fprintf(o.w, "      --- last lines of %s's log ---\n", name)
+			fmt.Fprintf(o.w, "      --- last lines of %s's log ---\n", safetext.Line(name))
 			for _, line := range lastLines(t.Logs[name], 10) {
-				fmt.Fprintf(o.w, "      %s\n", line)
+				fmt.Fprintf(o.w, "      %s\n", safetext.Line(line))
 			}
 		}
 	}
@@ -184,7 +185,7 @@ func (o *observer) Warn(msg string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.closeBar()
-	fmt.Fprintf(o.w, "warning: %s\n", msg)
+	fmt.Fprintf(o.w, "warning: %s\n", safetext.Line(msg))
 }
 
 func (o *observer) closeBar() {

@@ -18,6 +18,7 @@ import (
 	"github.com/scalebench/scalebench/report"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/runner"
+	"github.com/scalebench/scalebench/safetext"
 	"github.com/scalebench/scalebench/scenarios"
 )
 
@@ -39,6 +40,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-effect", Usage: "smallest relative p99 difference a verdict calls a win, as a `FRACTION` (default: the scenario's defaults.min_effect, else 0.05)"},
 			&cli.StringFlag{Name: "engine", Usage: "HTTP client engine: auto, nethttp or fast (default: the scenario's load.engine, else auto)"},
 			&cli.Float64Flag{Name: "for-rate", Usage: "size every scaling sweep for `REQ_PER_S` (sets slo.target_rate; docs/capacity.md)"},
+			&cli.BoolFlag{Name: "no-health-check", Usage: "send load to url: targets without checking their health path first"},
 		}, append(append(dockerFlags(), kubeFlags()...), baselineFlags()...)...),
 		Action: func(c *cli.Context) error {
 			base, err := baselineArgsFrom(c)
@@ -57,6 +59,7 @@ func runCommand() *cli.Command {
 				minEffect:  c.Float64("min-effect"),
 				engine:     c.String("engine"),
 				forRate:    c.Float64("for-rate"),
+				noHealth:   c.Bool("no-health-check"),
 				docker:     dockerOptionsFrom(c),
 				kube:       kubeOptionsFrom(c),
 				stdout:     c.App.Writer,
@@ -80,6 +83,7 @@ type runArgs struct {
 	minEffect  float64
 	engine     string
 	forRate    float64
+	noHealth   bool
 	docker     dockerOptions
 	kube       kubeOptions
 	stdout     io.Writer
@@ -138,6 +142,8 @@ func runScenarios(parent context.Context, a runArgs) error {
 
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	runDone := make(chan struct{})
+	defer close(runDone)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -147,6 +153,7 @@ func runScenarios(parent context.Context, a runArgs) error {
 			fmt.Fprintln(a.stderr, "\nscalebench: interrupted; stopping the load and tearing targets down (results so far are kept)")
 			signal.Stop(sigs) // a second Ctrl-C kills at once
 			cancel()
+			stopOrExit(runDone, a.stderr)
 		case <-ctx.Done():
 		}
 	}()
@@ -188,6 +195,26 @@ func runScenarios(parent context.Context, a runArgs) error {
 	return nil
 }
 
+// stopGrace is how long an interrupted run may take to stop the load and
+// tear its targets down (each target's tear-down is bounded by 15 s, the
+// drivers' cleanup by 20 s) before scalebench gives up waiting.
+var stopGrace = 60 * time.Second
+
+// stopOrExit waits, after an interrupt, for the run to end; when it has not
+// ended within stopGrace, it says so and exits, so that "interrupted" always
+// means the run stops. This is the one exit outside main: by then the
+// orderly path has had its chance and a user's SIGTERM must be obeyed.
+func stopOrExit(done <-chan struct{}, stderr io.Writer) {
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		fmt.Fprintf(stderr, "scalebench: the run did not stop within %v of the interrupt; exiting now (run `scalebench clean` if anything was left running)\n", stopGrace)
+		os.Exit(exitRuntime)
+	}
+}
+
 // runOne runs one scenario into its own folder and prints its summary.
 func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool) (*results.Run, error) {
 	driverName := a.driver
@@ -205,6 +232,10 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 			fmt.Fprintf(a.stderr, "scalebench: cleanup: %v\n", err)
 		}
 	}()
+	resolved, red, err := scenarios.Resolve(sc)
+	if err != nil {
+		return nil, exitError{exitUsage, err}
+	}
 	drv, err := newDriver(ctx, driverName, id, dir, guard, a)
 	if err != nil {
 		return nil, err
@@ -223,7 +254,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Scenario:      sc.Name,
 		Description:   sc.Description,
 		ScenarioFile:  sc.Source,
-		ScenarioYAML:  string(sc.Raw),
+		ScenarioYAML:  red.String(sc.RedactedYAML()),
 		Model:         sc.Model(),
 		Quick:         a.quick,
 		StartedAt:     start,
@@ -231,14 +262,8 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Targets:       []results.Target{},
 		Warnings:      a.leftovers,
 	}
-	if sc.SLO != nil {
-		run.SLO = &results.SLO{P99Ms: float64(sc.SLO.P99.D().Microseconds()) / 1000}
-		if sc.SLO.ErrorRate != nil {
-			run.SLO.ErrorRate = *sc.SLO.ErrorRate
-		}
-		if sc.SLO.DeliveryRatio != nil {
-			run.SLO.DeliveryRatio = *sc.SLO.DeliveryRatio
-		}
+	run.SLO = runner.SLO(sc.SLO)
+	if run.SLO != nil {
 		run.SLO.TargetRate = sc.SLO.TargetRate
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
@@ -247,9 +272,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if len(a.only) > 0 {
 		n = len(a.only)
 	}
-	fmt.Fprintf(a.stderr, "scalebench: running %s (%d targets, driver %s) into %s\n", sc.Name, n, drv.Name(), dir)
+	fmt.Fprintf(a.stderr, "scalebench: running %s (%s, driver %s) into %s\n", safetext.Line(sc.Name), count(n, "target"), drv.Name(), safetext.Line(dir))
 	obs := newObserver(a.stderr, sc, a.noProgress)
-	err = runner.Run(ctx, run, sc, runner.Options{
+	err = runner.Run(ctx, run, resolved, runner.Options{
 		Dir:           dir,
 		Driver:        drv,
 		Quick:         a.quick,
@@ -258,12 +283,15 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Observer:      guardObserver{Observer: obs, guard: guard, sc: sc, runID: id},
 		Trials:        a.trials,
 		MinEffect:     a.minEffect,
+		Scrub:         scrubRun(red),
+		NoHealthCheck: a.noHealth,
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err
 		},
 	})
 	obs.finish()
+	scrubLogsOrWarn(dir, red, a.stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalebench/scalebench/safetext"
 	"github.com/scalebench/scalebench/scenarios"
 )
 
@@ -25,7 +26,7 @@ func validateCommand() *cli.Command {
 					bad = append(bad, err)
 					continue
 				}
-				fmt.Fprintf(c.App.Writer, "%s: ok (%s, %d targets, %s model)\n", name, sc.Name, len(sc.Targets), sc.Model())
+				fmt.Fprintf(c.App.Writer, "%s: ok (%s, %s, %s model)\n", safetext.Line(name), safetext.Line(sc.Name), count(len(sc.Targets), "target"), sc.Model())
 			}
 			if len(bad) > 0 {
 				return exitError{exitUsage, errors.Join(bad...)}
@@ -33,4 +34,12 @@ func validateCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// count says "1 target", "3 targets".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -3,11 +3,12 @@ package flow
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/scalebench/scalebench/netsafe"
 )
 
 // Flow is a named sequence of requests.
@@ -112,7 +113,7 @@ func (c Config) Validate() error {
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		add("base_url", "want http://HOST:PORT, got %q", c.BaseURL)
-	case !c.AllowRemote && !isLoopback(u.Hostname()):
+	case !c.AllowRemote && !netsafe.IsLoopback(u.Hostname()):
 		add("base_url", "%s is not loopback; set allow_remote to load it", u.Hostname())
 	}
 	if !(c.Rate > 0) {
@@ -216,12 +217,4 @@ func validateSteps(p string, steps []Step, vars map[string]string) []error {
 		}
 	}
 	return errs
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -3,10 +3,11 @@ package wsload
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/scalebench/scalebench/netsafe"
 )
 
 // Level is one step of the generator: grow to Connections (opening the new
@@ -144,7 +145,7 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("url: %w", err))
 		case u.Scheme != "ws" && u.Scheme != "wss":
 			errs = append(errs, fmt.Errorf("url %q: scheme must be ws or wss, got %q", raw, u.Scheme))
-		case !c.AllowRemote && !isLoopback(u.Hostname()):
+		case !c.AllowRemote && !netsafe.IsLoopback(u.Hostname()):
 			errs = append(errs, fmt.Errorf("url %q: host %q is not loopback (set allow_remote to load it)", raw, u.Hostname()))
 		}
 	}
@@ -174,12 +175,4 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("message_size: must be ≥ %d (the header), got %d", HeaderSize, c.MessageSize))
 	}
 	return errors.Join(errs...)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

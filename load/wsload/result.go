@@ -3,6 +3,8 @@ package wsload
 import (
 	"fmt"
 	"maps"
+	"sort"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -134,6 +136,7 @@ func (r *run) stepResult(k int, s *step) StepResult {
 	}
 	conn := s.connectHist
 	s.mu.Unlock()
+	warnings = append(warnings, unreachable(&ws)...)
 
 	ws.Histograms = map[string]string{}
 	for name, h := range map[string]*hdrhistogram.Histogram{HistConnectLatency: conn, HistFanoutLatency: fan} {
@@ -150,4 +153,42 @@ func nonEmpty(m map[string]uint64) map[string]uint64 {
 		return nil
 	}
 	return maps.Clone(m)
+}
+
+// connectFailLimit: a step in which this share of connection attempts
+// failed measured a server that was not (fully) there.
+const connectFailLimit = 0.10
+
+// unreachable returns the warnings (each makes the step invalid) of a step
+// whose connections did not open: a server that closes every handshake
+// delivered nothing, and "delivery 100%" of nothing expected is no success,
+// so its delivery ratio becomes 0.
+func unreachable(ws *results.WebSocketStats) []string {
+	switch {
+	case ws.ConnectionsOpenMax == 0 && ws.ConnectionsTarget > 0:
+		ws.DeliveryRatio = 0
+		return []string{fmt.Sprintf("no connection opened (%d of %d attempts failed%s): nothing of the server was measured",
+			ws.ConnectFailures, ws.ConnectAttempts, kindsSuffix(ws.ConnectFailuresByKind))}
+	case ws.ConnectAttempts > 0 && float64(ws.ConnectFailures) >= connectFailLimit*float64(ws.ConnectAttempts):
+		return []string{fmt.Sprintf("%d of %d connection attempts failed (%.0f%%%s): the server was not reachable for much of the step",
+			ws.ConnectFailures, ws.ConnectAttempts, 100*float64(ws.ConnectFailures)/float64(ws.ConnectAttempts), kindsSuffix(ws.ConnectFailuresByKind))}
+	}
+	return nil
+}
+
+// kindsSuffix lists failure kinds: "; handshake_rejected: 20".
+func kindsSuffix(m map[string]uint64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "; %s: %d", k, m[k])
+	}
+	return b.String()
 }

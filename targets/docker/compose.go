@@ -114,8 +114,11 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 		}
 		image, port, appCmd = spec.Image, spec.Port, nil
 		env = append(env, "PORT="+strconv.Itoa(spec.Port))
-	case "command", "url":
-		return nil, fmt.Errorf("compose %q: topology %s has no container to export (use image: for your own server)", spec.Name, topo)
+	case "command":
+		return nil, fmt.Errorf("compose %q: a command: target is a local program, which has no container to export; "+
+			"build an image of your server (e.g. `docker build -t myorg/api .`) and describe it as `image: myorg/api` with `port:` (driver: docker)", spec.Name)
+	case "url":
+		return nil, fmt.Errorf("compose %q: a url: target is a service already running elsewhere; there is nothing to export", spec.Name)
 	default:
 		t, ok := targets.Lookup(topo)
 		if !ok || len(t.AppArgs) == 0 {

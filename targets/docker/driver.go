@@ -136,6 +136,19 @@ func (d *Driver) Warnings() []string {
 	return append([]string(nil), d.warnings...)
 }
 
+// warnOnce records msg unless it is already a warning (a fallback is the
+// same for every target).
+func (d *Driver) warnOnce(msg string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, w := range d.warnings {
+		if w == msg {
+			return
+		}
+	}
+	d.warnings = append(d.warnings, msg)
+}
+
 func (d *Driver) warn(msg string) {
 	d.mu.Lock()
 	d.warnings = append(d.warnings, msg)

@@ -198,6 +198,10 @@ func ensureImage(ctx context.Context, pool *dockertest.Pool, ref, envVar string)
 	return nil
 }
 
+// ImagePresent reports whether the image ref exists in the engine of pool
+// (nothing is pulled).
+func ImagePresent(pool *dockertest.Pool, ref string) bool { return imagePresent(pool, ref) }
+
 // imagePresent reports whether ref exists locally.
 func imagePresent(pool *dockertest.Pool, ref string) bool {
 	_, err := pool.Client.InspectImage(ref)

@@ -27,9 +27,6 @@ func EnsureImage(ctx context.Context, pool *dockertest.Pool, ref, envVar string)
 	return ensureImage(ctx, pool, ref, envVar)
 }
 
-// ImagePresent reports whether ref exists locally.
-func ImagePresent(pool *dockertest.Pool, ref string) bool { return imagePresent(pool, ref) }
-
 // ImageVersion is the version an image records in its environment under
 // key (e.g. NGINX_VERSION), or "".
 func ImageVersion(pool *dockertest.Pool, ref, key string) string { return imageVersion(pool, ref, key) }

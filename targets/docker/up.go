@@ -252,6 +252,7 @@ func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, ba
 	}
 	if note != "" {
 		p.info.Notes = append(p.info.Notes, note)
+		d.warnOnce(note)
 	}
 	p.info.Balancer = kind
 	p.info.BalancerPolicy = policy
@@ -296,7 +297,7 @@ func (d *Driver) chooseBalancer(ctx context.Context, want string) (kind, note st
 		return "nginx", "", nil
 	case "", "auto":
 		if err := ensureImage(ctx, d.pool, d.opts.NginxImage, EnvNginxImage); err != nil {
-			return "go", fmt.Sprintf("balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", d.opts.NginxImage, EnvNginxImage), nil
+			return "go", fmt.Sprintf("fallback: balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", d.opts.NginxImage, EnvNginxImage), nil
 		}
 		return "nginx", "", nil
 	default:

@@ -22,7 +22,7 @@ const (
 )
 
 // nginxMissing is the note (and warning) when "auto" falls back to Go.
-const nginxMissing = "nginx not found on PATH; using the built-in Go balancer (install nginx: apt-get install -y nginx)"
+const nginxMissing = "fallback: nginx not found on PATH; used the built-in Go balancer (install nginx: apt-get install -y nginx)"
 
 // balancer is a started balancer.
 type balancer struct {

@@ -158,6 +158,13 @@ type Target struct {
 	Cache *Cache `yaml:"cache" json:"cache,omitempty"`
 	// Queue configures topologies queue and sync (see redis.go).
 	Queue *Queue `yaml:"queue" json:"queue,omitempty"`
+	// Faults are what is done to the target while load runs (faults.go).
+	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
+	// Autoscale adds and removes instances under load (faults.go).
+	Autoscale *Autoscale `yaml:"autoscale" json:"autoscale,omitempty"`
+	// Retries, when false, stops the balancer from retrying a failed
+	// request on the next instance (nginx proxy_next_upstream off).
+	Retries *bool `yaml:"retries" json:"retries,omitempty"`
 	// Line is the line of the target in the file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

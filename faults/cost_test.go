@@ -51,7 +51,7 @@ func TestCost(t *testing.T) {
 			tl: func() []results.Point {
 				tl := steady(0, 10)
 				tl[4].Requests, tl[4].P99 = 50, 10 // the paused half has not completed yet
-				tl[5].P99, tl[5].Max = 1000, 1500 // they all complete late
+				tl[5].P99, tl[5].Max = 1000, 1500  // they all complete late
 				return tl
 			}(),
 			f:    results.Fault{Action: "pause", AtS: 4, EndS: 5},

@@ -42,6 +42,8 @@ type Deployment struct {
 	redis *redis.Server
 	// budgetBroken is set once a budget of this deployment failed.
 	budgetBroken bool
+	// fleet is what faults act on (faults.go); nil for a url target.
+	fleet *fleet
 
 	downOnce sync.Once
 	downErr  error

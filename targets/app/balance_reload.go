@@ -1,0 +1,43 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// follow puts each upstream list from lists in place until ctx ends, the
+// way nginx -s reload does: requests in flight finish on the upstream
+// they were sent to, new ones go to the new list.
+func (b *balancer) follow(ctx context.Context, lists <-chan []string) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case addrs, ok := <-lists:
+			if !ok {
+				return
+			}
+			if len(addrs) == 0 {
+				continue // keep serving: a balancer without upstreams is down
+			}
+			list, err := b.upstreamList(addrs, *b.list.Load())
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "scalebench balance: reload:", err)
+				continue
+			}
+			b.list.Store(&list)
+		}
+	}
+}
+
+// ReadUpstreamFile reads a comma- or newline-separated host:port list (the
+// balancer's --upstream-file, rewritten by the driver before SIGHUP).
+func ReadUpstreamFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("balance: upstream file: %w", err)
+	}
+	return SplitList(strings.ReplaceAll(string(b), "\n", ",")), nil
+}

@@ -14,6 +14,10 @@ const (
 	p99Slack = 1.25
 	p99Floor = 2.0 // ms
 	errSlack = 0.002
+	// startSlack lets the second starting just after a fault count as
+	// after it: faults are scheduled on the runner's clock, which starts a
+	// few milliseconds before the step's.
+	startSlack = 0.05
 )
 
 // Band is the pre-fault normal a second must be back within.
@@ -83,8 +87,8 @@ func (b Band) Within(p results.Point) bool {
 
 // Cost fills f's cost from the timeline (T from the first measured step,
 // as f.AtS and f.EndS): the band before the fault, the recovery time (from
-// the fault to the first second at or after the action's end that is back
-// within the band), and the requests, errors by kind and highest latency
+// the fault to the start of the first second that begins after the fault,
+// ends after the action and is back within the band), and the requests, errors by kind and highest latency
 // from the fault's second to the recovered one, both included (to the end
 // of the timeline when it never recovered).
 func Cost(tl []results.Point, f *results.Fault) {
@@ -102,7 +106,9 @@ func Cost(tl []results.Point, f *results.Fault) {
 	end := max(f.EndS, f.AtS)
 	for i := first; i < len(tl); i++ {
 		p := tl[i]
-		if p.T+width(tl, p) <= end || !band.Within(p) {
+		// A second counts once it starts after the fault (the second the
+		// fault fell in is mostly from before it) and ends after the action.
+		if p.T < f.AtS-startSlack || p.T+width(tl, p) <= end || !band.Within(p) {
 			continue
 		}
 		r := max(0, p.T-f.AtS)

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -35,10 +36,10 @@ func TestCost(t *testing.T) {
 		want results.Fault
 	}{
 		{
-			name: "no effect: recovered at once, nothing lost",
+			name: "no effect: recovered with the next second, nothing lost",
 			tl:   steady(0, 10),
 			f:    results.Fault{Action: "rolling_restart", AtS: 4.2, EndS: 4.2},
-			want: results.Fault{Action: "rolling_restart", AtS: 4.2, EndS: 4.2, Requests: 100, MaxLatencyMs: 12, BaselineP99Ms: 10, RecoveryS: f64(0)},
+			want: results.Fault{Action: "rolling_restart", AtS: 4.2, EndS: 4.2, Requests: 200, MaxLatencyMs: 12, BaselineP99Ms: 10, RecoveryS: f64(0.8)},
 		},
 		{
 			name: "kill: two bad seconds, then back",
@@ -56,6 +57,12 @@ func TestCost(t *testing.T) {
 			}(),
 			f:    results.Fault{Action: "pause", AtS: 4, EndS: 5},
 			want: results.Fault{Action: "pause", AtS: 4, EndS: 5, Requests: 250, MaxLatencyMs: 1500, BaselineP99Ms: 10, RecoveryS: f64(2)},
+		},
+		{
+			name: "a fault at the very end of a clean second: the next second decides",
+			tl:   spike(steady(0, 8), 4, 0, 70),
+			f:    results.Fault{Action: "kill", AtS: 3.997, EndS: 3.997},
+			want: results.Fault{Action: "kill", AtS: 3.997, EndS: 3.997, Requests: 300, MaxLatencyMs: 140, BaselineP99Ms: 10, RecoveryS: f64(1.003)},
 		},
 		{
 			name: "never recovered",
@@ -85,6 +92,10 @@ func TestCost(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.f
 			Cost(tt.tl, &got)
+			if got.RecoveryS != nil {
+				r := math.Round(*got.RecoveryS*1e9) / 1e9
+				got.RecoveryS = &r
+			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Cost (-want +got):\n%s", diff)
 			}

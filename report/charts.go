@@ -408,6 +408,7 @@ func overTime(ss []series, title, ylabel string, log bool, value func(results.Po
 			p.Add(vline{x: b})
 		}
 	}
+	markFaults(p, ss)
 	p.X.Min = 0
 	if log && !plotted {
 		// Nothing to draw (e.g. WebSocket steps have no per-second latency):
@@ -619,6 +620,7 @@ func queueDepth(ss []series) *plot.Plot {
 			p.Add(vline{x: b})
 		}
 	}
+	markFaults(p, ss)
 	p.X.Min, p.Y.Min = 0, 0
 	return p
 }

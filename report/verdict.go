@@ -28,6 +28,9 @@ type Verdict struct {
 	// in the verdict itself: a queue target that lost jobs, or whose job
 	// accounting is incomplete.
 	Alerts []string
+	// Faults says per target what its faults cost, in one line each, and
+	// which target kept the users' requests alive (see faults.go).
+	Faults []string
 }
 
 // Level is one load level (the steps with the same index across targets).
@@ -233,6 +236,7 @@ func Analyze(run *results.Run) Verdict {
 		}
 		v.Levels = append(v.Levels, *lv)
 	}
+	v.Faults = faultLines(run)
 	return v
 }
 

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"os/signal"
 	"syscall"
 
@@ -31,18 +29,12 @@ func balanceCommand() *cli.Command {
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			ups := app.SplitList(c.String("upstream"))
-			var reload chan []string
+			var reload <-chan []string
 			if f := c.String("upstream-file"); f != "" {
 				var err error
-				if ups, err = app.ReadUpstreamFile(f); err != nil {
+				if ups, reload, err = app.WatchUpstreamFile(ctx, f); err != nil {
 					return err
 				}
-				// Notify before serving: an unhandled SIGHUP would end the process.
-				hup := make(chan os.Signal, 1)
-				signal.Notify(hup, syscall.SIGHUP)
-				defer signal.Stop(hup)
-				reload = make(chan []string)
-				go followFile(ctx, f, hup, reload)
 			}
 			if len(ups) == 0 {
 				return fmt.Errorf("balance: give --upstream or --upstream-file")
@@ -56,26 +48,5 @@ func balanceCommand() *cli.Command {
 				Reload:    reload,
 			})
 		},
-	}
-}
-
-// followFile re-reads the upstream file on every SIGHUP and sends its list.
-func followFile(ctx context.Context, path string, hup <-chan os.Signal, out chan<- []string) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			ups, err := app.ReadUpstreamFile(path)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "scalebench balance:", err)
-				continue
-			}
-			select {
-			case out <- ups:
-			case <-ctx.Done():
-				return
-			}
-		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 )
 
 // follow puts each upstream list from lists in place until ctx ends, the
@@ -40,4 +42,39 @@ func ReadUpstreamFile(path string) ([]string, error) {
 		return nil, fmt.Errorf("balance: upstream file: %w", err)
 	}
 	return SplitList(strings.ReplaceAll(string(b), "\n", ",")), nil
+}
+
+// WatchUpstreamFile reads the upstream list in path, then reads it again
+// on every SIGHUP until ctx ends and sends each new list on the channel
+// (for BalanceOptions.Reload). SIGHUP is caught from the moment it
+// returns, so a reload can never end the process.
+func WatchUpstreamFile(ctx context.Context, path string) ([]string, <-chan []string, error) {
+	ups, err := ReadUpstreamFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	out := make(chan []string)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			}
+			list, err := ReadUpstreamFile(path)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "scalebench balance:", err)
+				continue
+			}
+			select {
+			case out <- list:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ups, out, nil
 }

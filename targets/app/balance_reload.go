@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // follow puts each upstream list from lists in place until ctx ends, the
@@ -77,4 +79,22 @@ func WatchUpstreamFile(ctx context.Context, path string) ([]string, <-chan []str
 		}
 	}()
 	return ups, out, nil
+}
+
+// ServedBy makes one GET of url on a new connection and reports whether
+// instance id answered it (its InstanceHeader): how a driver tells that a
+// restarted instance or cluster worker serves again.
+func ServedBy(ctx context.Context, url, id string) bool {
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.Header.Get(InstanceHeader) == id
 }

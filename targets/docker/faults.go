@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,10 +218,8 @@ func (dep *deployment) signalWorker(ctx context.Context, f *fleet, n int, sig sy
 	}
 	rctx, cancel := context.WithTimeout(ctx, replaceTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	defer client.CloseIdleConnections()
 	for {
-		if now, err := dep.workerPID(rctx, f.apps[0], id); err == nil && now != pid && servedBy(rctx, client, dep.endpoint+f.health, id) {
+		if now, err := dep.workerPID(rctx, f.apps[0], id); err == nil && now != pid && app.ServedBy(rctx, dep.endpoint+f.health, id) {
 			return time.Now(), nil
 		}
 		select {
@@ -249,21 +246,6 @@ func (dep *deployment) workerPID(ctx context.Context, c *container, id string) (
 		}
 	}
 	return 0, fmt.Errorf("cluster worker %s not found in container %s", id, c.name)
-}
-
-// servedBy makes one request on a new connection and reports whether
-// instance id answered it.
-func servedBy(ctx context.Context, client *http.Client, url, id string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.Header.Get(app.InstanceHeader) == id
 }
 
 // Pause freezes an app container, the balancer (docker pause: the cgroup

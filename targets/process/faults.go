@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,31 +258,14 @@ func (dep *Deployment) killWorker(ctx context.Context, f *fleet, n int, sig sysc
 func (dep *Deployment) waitWorker(ctx context.Context, f *fleet, id string, old int) (time.Time, error) {
 	rctx, cancel := context.WithTimeout(ctx, replaceTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
-	defer client.CloseIdleConnections()
 	for {
-		if pid, err := clusterWorkerPID(f.primary.pid(), id); err == nil && pid != old && servedBy(rctx, client, dep.endpoint+f.health, id) {
+		if pid, err := clusterWorkerPID(f.primary.pid(), id); err == nil && pid != old && app.ServedBy(rctx, dep.endpoint+f.health, id) {
 			return time.Now(), nil
 		}
 		if !sleepCtx(rctx, 20*time.Millisecond) {
 			return time.Time{}, fmt.Errorf("%s: no replacement served within %v", id, replaceTimeout)
 		}
 	}
-}
-
-// servedBy makes one request on a new connection and reports whether
-// instance id answered it.
-func servedBy(ctx context.Context, client *http.Client, url, id string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.Header.Get(app.InstanceHeader) == id
 }
 
 // clusterWorkerPID finds the live child of primary running worker id (its

@@ -302,3 +302,32 @@ func instancePID(t *testing.T, dep *Deployment, n int) int {
 	defer dep.fleet.mu.Unlock()
 	return s.p.pid()
 }
+
+// TestFaultsOnCommand: the user's own server (a command target) takes the
+// same kill, pause and rolling restart as the reference app.
+func TestFaultsOnCommand(t *testing.T) {
+	exe, _ := os.Executable()
+	d := newTestDriver(t)
+	ctx := context.Background()
+	dep := up(t, d, targets.Spec{Topology: "command", Instances: 2, Balancer: "go", Retries: "on",
+		Command: []string{exe, "serve", "--id", "mine"}, Health: "/healthz"})
+	old := instancePID(t, dep, 1)
+	if _, err := dep.Kill(ctx, "1", "TERM"); err != nil {
+		t.Fatalf("Kill(1, TERM): %v", err)
+	}
+	if err := dep.Pause(ctx, "2", 100*time.Millisecond); err != nil {
+		t.Fatalf("Pause(2): %v", err)
+	}
+	if err := dep.RollingRestart(ctx, 100*time.Millisecond); err != nil {
+		t.Fatalf("RollingRestart: %v", err)
+	}
+	if pid := instancePID(t, dep, 1); pid == old {
+		t.Errorf("instance 1 pid = %d, want a new process after kill and restart", pid)
+	}
+	if seen := instancesSeen(t, dep.Endpoint()+"/", 4); seen["mine"] != 4 {
+		t.Errorf("responses = %v, want 4 from the user's server", seen)
+	}
+	if err := dep.Err(); err != nil {
+		t.Errorf("Err() = %v, want nil", err)
+	}
+}

@@ -145,6 +145,10 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		{"instances.png", "Requests per instance", "Share of each target's responses served by each instance over the whole run; the dashed line on each bar group is an even share. Uneven bars expose imbalance in a cluster or balancer.",
 			func() *plot.Plot { return instances(measured) }},
 	}
+	if hasScaling(runs) {
+		specs = append(specs, spec{"instances-over-time.png", "Instances over time", "Instances behind the balancer second by second, for targets that scaled (autoscale or a scale fault); red dotted lines mark faults.",
+			func() *plot.Plot { return instancesOverTime(measured) }})
+	}
 	if hasQueue(runs) {
 		specs = append(specs,
 			spec{"queue-depth-over-time.png", "Queue depth over time", "Jobs accepted and not yet completed, sampled about once a second from Redis; grey lines mark step boundaries. A depth that keeps growing within a step means the workers cannot keep up with the accepted rate.",

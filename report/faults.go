@@ -42,8 +42,8 @@ func faultLines(run *results.Run) []string {
 		slices.SortStableFunc(totals, func(a, b total) int { return int(a.errors) - int(b.errors) })
 		best, worst := totals[0], totals[len(totals)-1]
 		if best.errors < worst.errors {
-			out = append(out, fmt.Sprintf("kept users' requests alive best: %s (%s over %d faults); lost the most: %s (%s)",
-				best.name, failedText(best.errors), best.faults, worst.name, failedText(worst.errors)))
+			out = append(out, fmt.Sprintf("kept users' requests alive best: %s (%s over %d fault%s); lost the most: %s (%s)",
+				best.name, failedText(best.errors), best.faults, plural(best.faults), worst.name, failedText(worst.errors)))
 		} else {
 			out = append(out, fmt.Sprintf("every target lost %s over its faults", failedText(best.errors)))
 		}
@@ -148,4 +148,27 @@ func markFaults(p *plot.Plot, ss []series) {
 			p.Add(faultMark{x: f.AtS})
 		}
 	}
+}
+
+// hasScaling reports whether a target of the runs changed its instance count.
+func hasScaling(runs []*results.Run) bool {
+	for _, r := range runs {
+		for _, t := range r.Targets {
+			if len(t.ScaleEvents) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// instancesOverTime plots the timeline's instance count of the targets that scaled.
+func instancesOverTime(ss []series) *plot.Plot {
+	var scaled []series
+	for _, s := range ss {
+		if len(s.Target.ScaleEvents) > 0 {
+			scaled = append(scaled, s)
+		}
+	}
+	return overTime(scaled, "Instances over time", "instances", false, func(p results.Point) (float64, bool) { return float64(p.Instances), p.Instances > 0 })
 }

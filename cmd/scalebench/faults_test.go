@@ -11,7 +11,7 @@ import (
 
 // runScenario writes a scenario file, runs it through the CLI (real
 // processes, nginx, redis-server) and returns its targets by name.
-func runScenario(t *testing.T, yaml string) map[string]results.Target {
+func runScenario(t *testing.T, yaml string, extra ...string) map[string]results.Target {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "faults.yaml")
@@ -19,7 +19,7 @@ func runScenario(t *testing.T, yaml string) map[string]results.Target {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "run")
-	code, stdout, stderr := runCLI(t, "run", path, "--out", out, "--no-progress")
+	code, stdout, stderr := runCLI(t, append([]string{"run", path, "--out", out, "--no-progress"}, extra...)...)
 	if code != 0 {
 		t.Fatalf("run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -133,5 +133,49 @@ targets:
 	tl := tr.Steps[0].Timeline
 	if last := tl[len(tl)-1].Instances; last < 2 {
 		t.Errorf("instances at the end = %d, want ≥ 2", last)
+	}
+}
+
+// TestFaultsDockerThroughTheCLI: the same faults with containers — a
+// rolling restart behind nginx with retries loses no request, a killed
+// container and a killed cluster worker are replaced.
+func TestFaultsDockerThroughTheCLI(t *testing.T) {
+	got := runScenario(t, `version: 1
+defaults: {warmup: 1s, duration: 12s, cpu_budget: 0.5, gomaxprocs: 1}
+requests: [{path: "/work?cpu=1ms"}]
+load: {rate: 100}
+targets:
+  - name: nginx
+    topology: replicas
+    replicas: 2
+    balancer: nginx
+    retries: true
+    faults:
+      - {at: 1s, action: rolling_restart, drain: 300ms}
+  - name: go
+    topology: replicas
+    replicas: 2
+    balancer: go
+    faults:
+      - {at: 1s, action: kill, instance: 1}
+  - name: cluster
+    topology: cluster
+    workers: 2
+    faults:
+      - {at: 2s, action: kill, instance: 2}
+`, dockerArgs(t)...)
+	dockerRunOf(t, got)
+	for name, tr := range got {
+		for _, f := range tr.Faults {
+			if f.Error != "" {
+				t.Errorf("%s %s: %s", name, f.Action, f.Error)
+			}
+			if f.Action == "kill" && f.ReplacedAfterS == nil {
+				t.Errorf("%s kill: no replacement time", name)
+			}
+		}
+	}
+	if rr := got["nginx"].Faults[0]; rr.Errors != 0 {
+		t.Errorf("rolling restart behind nginx with retries: %d failed requests (%v), want 0", rr.Errors, rr.ErrorsByKind)
 	}
 }

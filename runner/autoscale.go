@@ -41,6 +41,9 @@ func (fr *faultRun) autoscale(as autoscalable, a scenarios.Autoscale) {
 		}
 		util := (cpu - lastCPU) / now.Sub(last).Seconds() / (float64(n) * fr.budget)
 		lastCPU, last = cpu, now
+		if util < 0 {
+			continue // an instance was replaced (a fault) and took its CPU time with it
+		}
 		to := stab.Next(now, faults.Desired(n, util, a.TargetCPU, a.Min, a.Max))
 		if to == n {
 			continue

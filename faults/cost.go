@@ -140,3 +140,18 @@ func rate(p results.Point) float64 {
 	}
 	return float64(p.Errors) / float64(p.Requests)
 }
+
+// Span sums the seconds of the timeline that overlap [from, to]: requests
+// completed, errors and the highest latency — what users met while, for
+// example, new instances were starting.
+func Span(tl []results.Point, from, to float64) (requests, errors uint64, maxMs float64) {
+	for _, p := range tl {
+		if p.T+width(tl, p) <= from || p.T > to {
+			continue
+		}
+		requests += p.Requests
+		errors += p.Errors
+		maxMs = max(maxMs, p.Max)
+	}
+	return requests, errors, maxMs
+}

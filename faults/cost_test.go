@@ -151,3 +151,12 @@ func TestStabilizerDelaysScaleDown(t *testing.T) {
 		}
 	}
 }
+
+func TestSpan(t *testing.T) {
+	tl := steady(0, 6)
+	tl[2].Errors, tl[3].Max = 4, 90
+	req, errs, maxMs := Span(tl, 2.5, 3.2)
+	if req != 200 || errs != 4 || maxMs != 90 {
+		t.Errorf("Span(2.5, 3.2) = %d, %d, %v; want 200, 4, 90 (seconds 2 and 3)", req, errs, maxMs)
+	}
+}

@@ -38,6 +38,11 @@ func faultLines(run *results.Run) []string {
 		totals = append(totals, tot)
 		out = append(out, t.Name+": "+strings.Join(parts, "; "))
 	}
+	for _, t := range run.Targets {
+		if line := autoscaleText(&t); line != "" {
+			out = append(out, t.Name+": "+line)
+		}
+	}
 	if len(totals) > 1 {
 		slices.SortStableFunc(totals, func(a, b total) int { return int(a.errors) - int(b.errors) })
 		best, worst := totals[0], totals[len(totals)-1]
@@ -171,4 +176,27 @@ func instancesOverTime(ss []series) *plot.Plot {
 		}
 	}
 	return overTime(scaled, "Instances over time", "instances", false, func(p results.Point) (float64, bool) { return float64(p.Instances), p.Instances > 0 })
+}
+
+// autoscaleText summarises a target's autoscaler events: "autoscale: 1 → 3
+// at 2.1 s (utilization 190%), serving 0.4 s later, 0 failed requests
+// meanwhile; …".
+func autoscaleText(t *results.Target) string {
+	var parts []string
+	for _, e := range t.ScaleEvents {
+		if e.Reason != "autoscale" {
+			continue
+		}
+		p := fmt.Sprintf("%d → %d at %s (utilization %s)", e.From, e.To, seconds(e.AtS), Percent(e.Utilization))
+		if e.Error != "" {
+			parts = append(parts, p+": "+oneLine(e.Error))
+			continue
+		}
+		p += fmt.Sprintf(", effective %s later, %s meanwhile", seconds(e.ReadyS-e.AtS), failedText(e.Errors))
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "autoscale: " + strings.Join(parts, "; ")
 }

@@ -22,6 +22,7 @@ func withFaults(t *testing.T) *results.Run {
 	}
 	r.Targets[2].Faults = []results.Fault{{Action: "pause", Instance: "1", AtS: 2, EndS: 3, MaxLatencyMs: 1000}}
 	r.Targets[2].ScaleEvents = []results.ScaleEvent{{AtS: 2, ReadyS: 2.5, From: 2, To: 3, Reason: "fault"}}
+	r.Targets[0].ScaleEvents = []results.ScaleEvent{{AtS: 2.1, ReadyS: 2.5, From: 1, To: 3, Utilization: 1.9, Reason: "autoscale", Errors: 2}}
 	for i := range r.Targets[2].Steps[0].Timeline {
 		r.Targets[2].Steps[0].Timeline[i].Instances = 2 + i%2
 	}
@@ -39,6 +40,7 @@ func TestFaultLines(t *testing.T) {
 	want := []string{
 		r.Targets[1].Name + ": rolling restart: 0 failed requests, recovered in 4 ms; kill -9 of " + unit + " 2 of " + itoa(d) + ": 14 failed requests (status_502 14), recovered in 1.2 s, max latency 250 ms, replacement served after 300 ms",
 		r.Targets[2].Name + ": pause of instance 1 of " + itoa(r.Targets[2].Deployment.Instances) + ": 0 failed requests, not recovered within the measured time, max latency 1 s",
+		r.Targets[0].Name + ": autoscale: 1 → 3 at 2.1 s (utilization 190%), effective 400 ms later, 2 failed requests meanwhile",
 		"kept users' requests alive best: " + r.Targets[2].Name + " (0 failed requests over 1 fault); lost the most: " + r.Targets[1].Name + " (14 failed requests)",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -61,6 +61,11 @@ type ScaleEvent struct {
 	Utilization float64 `json:"utilization,omitempty"`
 	// Reason is "autoscale" or "fault".
 	Reason string `json:"reason"`
+	// Errors and MaxLatencyMs are the failed requests and the highest
+	// latency of the seconds from AtS to ReadyS: what users met until the
+	// change took effect.
+	Errors       uint64  `json:"errors"`
+	MaxLatencyMs float64 `json:"max_latency_ms"`
 	// Error says why the change failed.
 	Error string `json:"error,omitempty"`
 }

@@ -243,6 +243,7 @@ func (fr *faultRun) finish(tr *results.Target) {
 	for _, e := range fr.events {
 		ev := e.ev
 		ev.AtS, ev.ReadyS = since(e.start), since(e.ready)
+		_, ev.Errors, ev.MaxLatencyMs = faults.Span(tl, ev.AtS, ev.ReadyS)
 		tr.ScaleEvents = append(tr.ScaleEvents, ev)
 	}
 	if len(fr.events) > 0 {

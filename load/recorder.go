@@ -120,7 +120,7 @@ func (r *recorder) record(o *outcome, withLag bool) {
 	}
 	r.any = true
 
-	r.timeline.record(o.end-r.start, latUs, failed)
+	r.timeline.record(o.end-r.start, latUs, o.kind)
 }
 
 // usageAcc accumulates resource samples attributed to a step.

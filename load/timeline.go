@@ -32,6 +32,7 @@ type point struct {
 	cpuSum           float64 // cores, summed over cpuN samples
 	cpuN             int
 	rss              uint64
+	kinds            map[string]uint64 // nil until an error happens
 }
 
 func newTimeline(max int) *timeline {
@@ -89,6 +90,7 @@ func mergePoints(a, b point) point {
 		cpuSum:   a.cpuSum + b.cpuSum,
 		cpuN:     a.cpuN + b.cpuN,
 		rss:      max(a.rss, b.rss),
+		kinds:    addKinds(addKinds(nil, a.kinds), b.kinds),
 	}
 	if m.requests > 0 {
 		m.p50 = (a.p50*float64(a.requests) + b.p50*float64(b.requests)) / float64(m.requests)
@@ -100,11 +102,15 @@ func mergePoints(a, b point) point {
 // step began, us its latency in microseconds. A result that completes in an
 // interval already closed (results arrive very slightly out of order) is
 // counted in the open one.
-func (t *timeline) record(at time.Duration, us int64, failed bool) {
+func (t *timeline) record(at time.Duration, us int64, kind string) {
 	t.advance(at)
 	t.cur.requests++
-	if failed {
+	if kind != "" {
 		t.cur.errors++
+		if t.cur.kinds == nil {
+			t.cur.kinds = map[string]uint64{}
+		}
+		t.cur.kinds[kind]++
 	}
 	recordClamped(t.hist, us)
 }
@@ -134,18 +140,33 @@ func (t *timeline) result() []results.Point {
 	out := make([]results.Point, len(pts))
 	for i, p := range pts {
 		out[i] = results.Point{
-			T:        (time.Duration(i) * t.interval).Seconds(),
-			Requests: p.requests,
-			Errors:   p.errors,
-			P50:      p.p50,
-			P99:      p.p99,
-			Max:      p.max,
-			CPU:      -1,
-			RSSBytes: p.rss,
+			T:            (time.Duration(i) * t.interval).Seconds(),
+			Requests:     p.requests,
+			Errors:       p.errors,
+			P50:          p.p50,
+			P99:          p.p99,
+			Max:          p.max,
+			CPU:          -1,
+			RSSBytes:     p.rss,
+			ErrorsByKind: p.kinds,
 		}
 		if p.cpuN > 0 {
 			out[i].CPU = p.cpuSum / float64(p.cpuN)
 		}
 	}
 	return out
+}
+
+// addKinds adds the counts of b to a (allocating a when needed).
+func addKinds(a, b map[string]uint64) map[string]uint64 {
+	if len(b) == 0 {
+		return a
+	}
+	if a == nil {
+		a = make(map[string]uint64, len(b))
+	}
+	for k, n := range b {
+		a[k] += n
+	}
+	return a
 }

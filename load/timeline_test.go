@@ -13,7 +13,11 @@ func TestTimelineBoundedAndComplete(t *testing.T) {
 	for s := 0; s < seconds; s++ {
 		for i := 0; i < perSecond; i++ {
 			at := time.Duration(s)*time.Second + time.Duration(i)*100*time.Millisecond
-			tl.record(at, int64(1000+i*100), i == 9)
+			kind := ""
+			if i == 9 {
+				kind = "timeout"
+			}
+			tl.record(at, int64(1000+i*100), kind)
 		}
 		if len(tl.points) > maxPoints {
 			t.Fatalf("after %d s: %d points, want ≤ %d", s, len(tl.points), maxPoints)
@@ -44,10 +48,10 @@ func TestTimelineBoundedAndComplete(t *testing.T) {
 
 func TestTimelineGapsAndResources(t *testing.T) {
 	tl := newTimeline(maxPoints)
-	tl.record(200*time.Millisecond, 500, false)
+	tl.record(200*time.Millisecond, 500, "")
 	tl.resources(500*time.Millisecond, 0.5, 100)
 	tl.resources(1500*time.Millisecond, 1.5, 300) // second 1 has no requests
-	tl.record(3100*time.Millisecond, 2000, true)
+	tl.record(3100*time.Millisecond, 2000, "timeout")
 	pts := tl.result()
 	if len(pts) != 4 {
 		t.Fatalf("len(points) = %d, want 4: %+v", len(pts), pts)

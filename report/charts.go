@@ -145,6 +145,10 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		{"instances.png", "Requests per instance", "Share of each target's responses served by each instance over the whole run; the dashed line on each bar group is an even share. Uneven bars expose imbalance in a cluster or balancer.",
 			func() *plot.Plot { return instances(measured) }},
 	}
+	if hasScaling(runs) {
+		specs = append(specs, spec{"instances-over-time.png", "Instances over time", "Instances behind the balancer second by second, for targets that scaled (autoscale or a scale fault); red dotted lines mark faults.",
+			func() *plot.Plot { return instancesOverTime(measured) }})
+	}
 	if hasQueue(runs) {
 		specs = append(specs,
 			spec{"queue-depth-over-time.png", "Queue depth over time", "Jobs accepted and not yet completed, sampled about once a second from Redis; grey lines mark step boundaries. A depth that keeps growing within a step means the workers cannot keep up with the accepted rate.",
@@ -417,6 +421,7 @@ func overTime(ss []series, title, ylabel string, log bool, value func(results.Po
 			p.Add(vline{x: b})
 		}
 	}
+	markFaults(p, ss)
 	p.X.Min = 0
 	if log && !plotted {
 		// Nothing to draw (e.g. WebSocket steps have no per-second latency):
@@ -628,6 +633,7 @@ func queueDepth(ss []series) *plot.Plot {
 			p.Add(vline{x: b})
 		}
 	}
+	markFaults(p, ss)
 	p.X.Min, p.Y.Min = 0, 0
 	return p
 }

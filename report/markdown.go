@@ -34,6 +34,12 @@ func Markdown(w io.Writer, runs []*results.Run) error {
 		for _, a := range v.Alerts {
 			fmt.Fprintf(bw, "> ❌ **%s**\n\n", md(a))
 		}
+		for _, f := range v.Faults {
+			fmt.Fprintf(bw, "- faults: %s\n", md(f))
+		}
+		if len(v.Faults) > 0 {
+			fmt.Fprintln(bw)
+		}
 		fmt.Fprintln(bw, "| load | best | how much better |")
 		fmt.Fprintln(bw, "|---:|---|---|")
 		for _, lv := range v.Levels {

@@ -124,6 +124,9 @@ func (p printer) verdict(v Verdict) {
 	for _, a := range v.Alerts {
 		p.line("  %s", p.paint(ansiBold+ansiRed, "✗ "+a))
 	}
+	for _, f := range v.Faults {
+		p.line("  %s", oneLine("faults: "+f))
+	}
 	tb := table{}
 	for _, lv := range v.Levels {
 		tb.add(cell{text: lv.Label}, cell{text: oneLine(lv.Summary)})

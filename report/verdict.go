@@ -33,6 +33,9 @@ type Verdict struct {
 	// Analysis is the run's analysis (package analysis), recomputed from
 	// the stored steps: every winner, tie and headline comes from it.
 	Analysis *results.Analysis
+	// Faults says per target what its faults cost, in one line each, and
+	// which target kept the users' requests alive (see faults.go).
+	Faults []string
 }
 
 // Level is one load level (the steps with the same index across targets).
@@ -257,6 +260,7 @@ func Analyze(run *results.Run) Verdict {
 	}
 	v.Analysis = analysis.Recompute(run)
 	overlay(&v)
+	v.Faults = faultLines(run)
 	return v
 }
 

@@ -54,6 +54,7 @@ type RunView struct {
 	Headline     string        `json:"headline"`
 	Quick        bool          `json:"quick,omitempty"`
 	Alerts       []string      `json:"alerts,omitempty"`
+	Faults       []string      `json:"faults,omitempty"`
 	Sections     []Table       `json:"sections,omitempty"`
 	Decided      bool          `json:"decided"`
 	Levels       []Level       `json:"levels"`
@@ -168,7 +169,7 @@ func runView(r *results.Run, label string, colors map[*results.Target]string) Ru
 	rv := RunView{
 		Label: label, ID: r.ID, Scenario: r.Scenario, Description: r.Description, Status: r.Status,
 		Model: r.Model, SLO: v.SLO, Levels: v.Levels, InvalidSteps: v.InvalidSteps,
-		ScenarioYAML: r.ScenarioYAML, Headline: headline(v), Quick: r.Quick, Alerts: v.Alerts, Sections: Sections(r),
+		ScenarioYAML: r.ScenarioYAML, Headline: headline(v), Quick: r.Quick, Alerts: v.Alerts, Faults: v.Faults, Sections: Sections(r),
 	}
 	rv.Decided = decided(v)
 	if !r.StartedAt.IsZero() {

@@ -134,6 +134,10 @@ type Target struct {
 	Jobs *Jobs `json:"jobs,omitempty"`
 	// Logs holds the tail of each instance's log when the target failed.
 	Logs map[string]string `json:"logs,omitempty"`
+	// Faults holds what each of the scenario's faults cost (see faults.go).
+	Faults []Fault `json:"faults,omitempty"`
+	// ScaleEvents lists the instance-count changes (autoscale, scale faults).
+	ScaleEvents []ScaleEvent `json:"scale_events,omitempty"`
 	// StartedAt and FinishedAt bound this target's measurement.
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at,omitempty"`
@@ -330,6 +334,11 @@ type Point struct {
 	CPU float64 `json:"cpu_cores"`
 	// RSSBytes is the target's resident memory at the end of the second.
 	RSSBytes uint64 `json:"rss_bytes"`
+	// ErrorsByKind counts this second's errors by kind (as Step.ErrorsByKind).
+	ErrorsByKind map[string]uint64 `json:"errors_by_kind,omitempty"`
+	// Instances is how many instances were behind the balancer during
+	// the second (0: not tracked; set when the target scales).
+	Instances int `json:"instances,omitempty"`
 }
 
 // Resources is the target's resource use during a step.

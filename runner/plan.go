@@ -146,6 +146,9 @@ func Spec(sc *scenarios.Scenario, t scenarios.Target, runID string) targets.Spec
 	if t.Queue != nil {
 		s.QueueWorkers = t.Queue.Workers
 	}
+	if t.Retries != nil {
+		s.Retries = map[bool]string{true: "on", false: "off"}[*t.Retries]
+	}
 	return s
 }
 

@@ -213,7 +213,14 @@ func measure(ctx context.Context, sc *scenarios.Scenario, t scenarios.Target, ph
 		tr.Status, tr.Error = results.StatusFailed, err.Error()
 		return tr
 	}
+	fr := withFaults(ctx, sc, t, dep, obs, opts.Quick)
+	if fr != nil {
+		obs = fr
+	}
 	finish := driveLoad(ctx, w, dep, phases, sc, tr, opts, obs) // search.go
+	if fr != nil {
+		fr.finish(tr)
+	}
 	if f, ok := w.(finisher); ok && ctx.Err() == nil {
 		f.Finish(ctx, tr)
 	}

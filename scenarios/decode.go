@@ -99,6 +99,7 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 	if s.Name != "" && strings.TrimSpace(s.Name) == "" {
 		d.add(present["name"].Line, "name", "must not be blank")
 	}
+	d.checkFaultTimes(s)
 }
 
 // defaults decodes the defaults section.

@@ -199,6 +199,13 @@ type Target struct {
 	// workers: [...]); each becomes a variant named name@N. Replicas or
 	// Workers hold the first size.
 	Sweep []int `yaml:"-" json:"sweep,omitempty"`
+	// Faults are what is done to the target while load runs (faults.go).
+	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
+	// Autoscale adds and removes instances under load (faults.go).
+	Autoscale *Autoscale `yaml:"autoscale" json:"autoscale,omitempty"`
+	// Retries, when false, stops the balancer from retrying a failed
+	// request on the next instance (nginx proxy_next_upstream off).
+	Retries *bool `yaml:"retries" json:"retries,omitempty"`
 	// Line is the line of the target in the file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

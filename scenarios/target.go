@@ -234,6 +234,10 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		"gomaxprocs": d.intPtrAtLeast(&t.GOMAXPROCS, 1, ""),
 		"cache":      func(v *yaml.Node, p string) { t.Cache = d.cache(v, p) },
 		"queue":      func(v *yaml.Node, p string) { t.Queue = d.queue(v, p, t.Topology) },
+		// Fault injection and autoscaling (faults.go).
+		"faults":    func(v *yaml.Node, p string) { t.Faults = d.faults(v, p) },
+		"autoscale": func(v *yaml.Node, p string) { t.Autoscale = d.autoscale(v, p) },
+		"retries":   func(v *yaml.Node, p string) { t.Retries = new(bool); d.boolean(v, p, t.Retries) },
 	})
 	if present == nil {
 		return t
@@ -244,10 +248,11 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	}
 	allowed := allowedFields(kind, t.Topology)
 	for _, k := range sortedKeys(present) {
-		if !contains(allowed, k) && !contains(kinds, k) {
+		if !contains(allowed, k) && !contains(kinds, k) && !contains(faultFieldNames, k) {
 			d.add(present[k].Line, field(path, k), "%s", notUsed(k, kind, t.Topology, allowed))
 		}
 	}
+	d.checkTargetFaults(&t, kind, path, present)
 	if kind == KindImage {
 		if _, ok := present["port"]; !ok {
 			d.add(line(n), field(path, "port"), "required for an image target: the port the container listens on")

@@ -51,6 +51,10 @@ type Spec struct {
 	GOMAXPROCS int
 	// StartupTimeout bounds Up's wait for readiness.
 	StartupTimeout time.Duration
+	// Retries is how the balancer treats a failed instance: "" (its
+	// defaults), "on" (passive health checks, retry on the next instance)
+	// or "off" (neither).
+	Retries string
 }
 
 // Usage is a snapshot of a deployment's cumulative resource use.

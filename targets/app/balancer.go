@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -32,15 +33,26 @@ type BalanceOptions struct {
 	Policy string
 	// Ready, when set, is called with the listening address once accepting.
 	Ready func(addr net.Addr)
+	// NoRetry sends every request to one upstream only: a refused
+	// connection answers 502 instead of trying the next upstream.
+	NoRetry bool
+	// Reload, when set, delivers new upstream lists (host:port each) to
+	// put in place while serving (see balance_reload.go).
+	Reload <-chan []string
 }
 
 // Balance runs the built-in reverse proxy in front of opts.Upstreams until
 // ctx ends. It is the fallback when nginx is not installed; responses keep
 // the upstream's X-Scalebench-Instance header.
 func Balance(ctx context.Context, opts BalanceOptions) error {
-	h, err := NewBalancer(opts.Upstreams, opts.Policy)
+	b, err := newBalancer(opts.Upstreams, opts.Policy)
 	if err != nil {
 		return err
+	}
+	b.noRetry = opts.NoRetry
+	var h http.Handler = b
+	if opts.Reload != nil {
+		go b.follow(ctx, opts.Reload)
 	}
 	ln, err := listen(Options{Addr: opts.Addr, Port: opts.Port})
 	if err != nil {
@@ -54,13 +66,16 @@ func Balance(ctx context.Context, opts BalanceOptions) error {
 
 // balancer picks an upstream per request and proxies to it.
 type balancer struct {
-	policy    string
-	upstreams []*upstream
-	next      atomic.Uint64
+	policy  string
+	tr      *http.Transport
+	list    atomic.Pointer[[]*upstream] // replaced whole on reload
+	next    atomic.Uint64
+	noRetry bool
 }
 
 // upstream is one instance and its in-flight request count.
 type upstream struct {
+	addr     string
 	proxy    *httputil.ReverseProxy
 	inflight atomic.Int64
 	// downUntil (unix ns) skips an upstream that refused a connection, like
@@ -84,6 +99,10 @@ type attempt struct {
 // NewBalancer returns a handler that spreads requests over upstreams
 // (host:port) with policy RoundRobin or LeastConn.
 func NewBalancer(upstreams []string, policy string) (http.Handler, error) {
+	return newBalancer(upstreams, policy)
+}
+
+func newBalancer(upstreams []string, policy string) (*balancer, error) {
 	if len(upstreams) == 0 {
 		return nil, fmt.Errorf("balance: no upstreams")
 	}
@@ -94,11 +113,26 @@ func NewBalancer(upstreams []string, policy string) (http.Handler, error) {
 	default:
 		return nil, fmt.Errorf("balance: policy %q: want %s or %s", policy, RoundRobin, LeastConn)
 	}
-	tr := newTransport()
-	b := &balancer{policy: policy}
-	for _, u := range upstreams {
+	b := &balancer{policy: policy, tr: newTransport()}
+	list, err := b.upstreamList(upstreams, nil)
+	if err != nil {
+		return nil, err
+	}
+	b.list.Store(&list)
+	return b, nil
+}
+
+// upstreamList builds upstreams for addrs, keeping those of old with the
+// same address (their in-flight counts and down marks).
+func (b *balancer) upstreamList(addrs []string, old []*upstream) ([]*upstream, error) {
+	var out []*upstream
+	for _, u := range addrs {
 		if _, _, err := net.SplitHostPort(u); err != nil {
 			return nil, fmt.Errorf("balance: upstream %q: want host:port: %w", u, err)
+		}
+		if i := slices.IndexFunc(old, func(o *upstream) bool { return o.addr == u }); i >= 0 {
+			out = append(out, old[i])
+			continue
 		}
 		target := &url.URL{Scheme: "http", Host: u}
 		p := &httputil.ReverseProxy{
@@ -106,12 +140,12 @@ func NewBalancer(upstreams []string, policy string) (http.Handler, error) {
 				pr.SetURL(target)
 				pr.Out.Host = pr.In.Host
 			},
-			Transport:    tr,
+			Transport:    b.tr,
 			ErrorHandler: proxyError,
 		}
-		b.upstreams = append(b.upstreams, &upstream{proxy: p})
+		out = append(out, &upstream{addr: u, proxy: p})
 	}
-	return b, nil
+	return out, nil
 }
 
 // newTransport is sized for load: many idle keep-alive connections per
@@ -149,10 +183,11 @@ func proxyError(w http.ResponseWriter, r *http.Request, err error) {
 // (nothing of it was sent) goes to the next one, as nginx does with
 // proxy_next_upstream error: losing one replica costs no request.
 func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a := &attempt{retryable: r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0}
+	a := &attempt{retryable: !b.noRetry && (r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0)}
 	r = r.WithContext(context.WithValue(r.Context(), attemptKey{}, a))
-	for range b.upstreams {
-		u := b.pick()
+	list := *b.list.Load()
+	for range list {
+		u := b.pick(list)
 		a.dialErr = nil
 		u.inflight.Add(1)
 		u.proxy.ServeHTTP(w, r)
@@ -168,14 +203,14 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // pick chooses an upstream. Least-connections breaks ties round robin so
 // that an idle cluster still spreads requests.
 // Upstreams marked down are skipped while another is up.
-func (b *balancer) pick() *upstream {
-	n := uint64(len(b.upstreams))
+func (b *balancer) pick(list []*upstream) *upstream {
+	n := uint64(len(list))
 	start := b.next.Add(1) - 1
 	now := time.Now().UnixNano()
 	var best *upstream
 	var bestN int64
 	for i := range n {
-		u := b.upstreams[(start+i)%n]
+		u := list[(start+i)%n]
 		if u.downUntil.Load() > now {
 			continue
 		}
@@ -187,7 +222,7 @@ func (b *balancer) pick() *upstream {
 		}
 	}
 	if best == nil {
-		return b.upstreams[start%n] // all down: try anyway
+		return list[start%n] // all down: try anyway
 	}
 	return best
 }

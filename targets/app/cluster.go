@@ -198,8 +198,12 @@ func (c *cluster) supervise(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if err := c.noteCrash(e); err != nil {
-				return err
+			// A worker that exited cleanly (a graceful SIGTERM, as in a
+			// rolling restart) is replaced without counting as a crash.
+			if e.err != nil {
+				if err := c.noteCrash(e); err != nil {
+					return err
+				}
 			}
 			wait := c.nextBackoff(e.slot)
 			c.logf("%s (pid %d) exited: %v; restarting in %s", WorkerID(e.slot), e.cmd.Process.Pid, exitText(e.err), wait)

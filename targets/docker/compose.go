@@ -169,7 +169,7 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 				Ports:   []string{"127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(appPort)}}
 			break
 		}
-		conf, err := nginxConf([]string{upstream}, policy, nginxPort)
+		conf, err := nginxConf([]string{upstream}, policy, nginxPort, spec.Retries)
 		if err != nil {
 			return nil, fmt.Errorf("compose %q: %w", spec.Name, err)
 		}

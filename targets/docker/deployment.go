@@ -29,6 +29,8 @@ type deployment struct {
 	down  bool
 	redis *container        // the Redis container, nil when the target has none
 	logs  map[string]string // captured by Down, so Logs still works after it
+	// fleet is what faults act on (faults.go).
+	fleet *fleet
 }
 
 // Endpoint is the entry container's published port on 127.0.0.1.
@@ -40,7 +42,7 @@ func (dep *deployment) Info() results.Deployment { return dep.info }
 // Sample sums CPU time and memory in use over the target's containers,
 // from the Docker stats API.
 func (dep *deployment) Sample(ctx context.Context) (targets.Usage, error) {
-	return dep.d.sample(ctx, dep.containers)
+	return dep.d.sample(ctx, dep.current())
 }
 
 // Err is non-nil once a container of the target other than its Redis has
@@ -55,8 +57,8 @@ func (dep *deployment) Err() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, c := range dep.containers {
-		if c.role == "redis" {
+	for _, c := range dep.current() {
+		if c.role == "redis" || dep.faulted(c) {
 			continue
 		}
 		if err := dep.d.exited(ctx, c); err != nil {
@@ -100,7 +102,7 @@ func (dep *deployment) Logs() map[string]string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	out := map[string]string{}
-	for _, c := range dep.containers {
+	for _, c := range dep.current() {
 		var buf bytes.Buffer
 		err := dep.d.pool.Client.Logs(dc.LogsOptions{Context: ctx, Container: c.id, OutputStream: &buf, ErrorStream: &buf,
 			Stdout: true, Stderr: true, Tail: fmt.Sprint(logTail)})
@@ -134,8 +136,9 @@ func (dep *deployment) Down(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	var errs []error
-	for i := len(dep.containers) - 1; i >= 0; i-- {
-		if err := dep.d.remove(ctx, dep.containers[i]); err != nil {
+	cs := dep.current()
+	for i := len(cs) - 1; i >= 0; i-- {
+		if err := dep.d.remove(ctx, cs[i]); err != nil {
 			errs = append(errs, err)
 		}
 	}

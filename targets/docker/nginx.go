@@ -18,12 +18,13 @@ var nginxCmd = []string{"nginx", "-c", nginxConfPath}
 // targets/nginx (upstream keepalive, the WebSocket upgrade on /ws). The pid
 // file and temporary paths live under /tmp so it runs in the official
 // image and in the offline one alike.
-func nginxConf(upstreams []string, policy string, port int) ([]byte, error) {
+func nginxConf(upstreams []string, policy string, port int, retries string) ([]byte, error) {
 	return nginx.Render(nginx.Config{
 		Listen:    strconv.Itoa(port),
 		Upstreams: upstreams,
 		Policy:    policy,
 		PIDFile:   "/tmp/nginx.pid",
 		TempDir:   "/tmp",
+		Retries:   retries,
 	})
 }

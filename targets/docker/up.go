@@ -110,6 +110,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	}
 	dep.endpoint = "http://127.0.0.1:" + strconv.Itoa(dep.containers[p.entry].hostPort)
 	dep.info.Endpoint = dep.endpoint
+	dep.recordFleet(p)
 	ok = true
 	return dep, nil
 }
@@ -259,7 +260,7 @@ func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, ba
 	var cs containerSpec
 	switch kind {
 	case "nginx":
-		conf, err := nginxConf(upstreams, policy, nginxPort)
+		conf, err := nginxConf(upstreams, policy, nginxPort, spec.Retries)
 		if err != nil {
 			return err
 		}
@@ -273,9 +274,13 @@ func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, ba
 		if err != nil {
 			return err
 		}
-		cs = containerSpec{target: spec.Name, role: "balancer", name: base + "-balancer", image: img,
-			cmd:  []string{"balance", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort), "--upstream", joinComma(upstreams), "--policy", policy},
-			port: appPort}
+		cmd := []string{"balance", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort), "--upstream-file", upstreamFile, "--policy", policy}
+		if spec.Retries == "off" {
+			cmd = append(cmd, "--no-retry")
+		}
+		cs = containerSpec{target: spec.Name, role: "balancer", name: base + "-balancer", image: img, cmd: cmd,
+			files: map[string][]byte{upstreamFile: []byte(joinComma(upstreams) + "\n")},
+			port:  appPort}
 		p.info.Images["balancer"] = img
 	}
 	cs.cpuset = d.cpus

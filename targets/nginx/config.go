@@ -28,6 +28,9 @@ type Config struct {
 	// TempDir holds nginx's temporary paths (client_body, proxy, …).
 	// nginx creates each of them, but not TempDir itself.
 	TempDir string
+	// Retries is RetriesDefault (nginx's own defaults), RetriesOn or
+	// RetriesOff (see retries.go).
+	Retries string
 }
 
 // Render returns the nginx.conf text. Upstream keepalive needs HTTP/1.1 and
@@ -46,10 +49,16 @@ func Render(c Config) ([]byte, error) {
 		return nil, fmt.Errorf("nginx config: listen %q, %d upstreams, pid file %q, temp dir %q: want all set", c.Listen, len(c.Upstreams), c.PIDFile, c.TempDir)
 	}
 	var b bytes.Buffer
+	server, next, err := retryDirectives(c.Retries)
+	if err != nil {
+		return nil, err
+	}
 	if err := conf.Execute(&b, struct {
 		Config
-		LeastConn bool
-	}{c, c.Policy == LeastConn}); err != nil {
+		LeastConn    bool
+		ServerParams string
+		NextUpstream []string
+	}{c, c.Policy == LeastConn, server, next}); err != nil {
 		return nil, fmt.Errorf("nginx config: %w", err)
 	}
 	return b.Bytes(), nil
@@ -105,7 +114,7 @@ http {
         least_conn;
 {{- end}}
 {{- range .Upstreams}}
-        server {{.}};
+        server {{.}}{{$.ServerParams}};
 {{- end}}
         keepalive 256;
         keepalive_requests 1000000;
@@ -115,6 +124,9 @@ http {
         listen {{.Listen}} backlog=4096;
         location / {
             proxy_pass http://app;
+{{- range .NextUpstream}}
+            {{.}}
+{{- end}}
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;

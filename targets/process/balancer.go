@@ -92,17 +92,15 @@ func (dep *Deployment) startGoBalancer(port int, ports []int, policy string) (*p
 	if err != nil {
 		return nil, err
 	}
-	ups := make([]string, len(ports))
-	for i, p := range ports {
-		ups[i] = "127.0.0.1:" + strconv.Itoa(p)
+	file, err := dep.writeUpstreamFile(ports)
+	if err != nil {
+		return nil, err
 	}
-	return dep.startProcess(processSpec{
-		component: "balancer",
-		argv: []string{exe, "balance", "--port", strconv.Itoa(port),
-			"--upstream", strings.Join(ups, ","), "--policy", policy},
-		env:  os.Environ(),
-		port: port,
-	})
+	argv := []string{exe, "balance", "--port", strconv.Itoa(port), "--upstream-file", file, "--policy", policy}
+	if dep.spec.Retries == "off" {
+		argv = append(argv, "--no-retry")
+	}
+	return dep.startProcess(processSpec{component: "balancer", argv: argv, env: os.Environ(), port: port})
 }
 
 // startNginx writes an nginx config under a private prefix and starts
@@ -113,7 +111,7 @@ func (dep *Deployment) startNginx(port int, ports []int, policy string) (*proc, 
 		return nil, err
 	}
 	prefix := filepath.Join(dep.logDir, dep.prefix+"-nginx")
-	conf, err := writeNginxConf(prefix, port, ports, policy)
+	conf, err := writeNginxConf(prefix, port, ports, policy, dep.spec.Retries)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +135,7 @@ func (dep *Deployment) startNginx(port int, ports []int, policy string) (*proc, 
 
 // writeNginxConf writes prefix/nginx.conf (the configuration every
 // scalebench nginx runs, from targets/nginx) and the temp dirs.
-func writeNginxConf(prefix string, port int, ports []int, policy string) (string, error) {
+func writeNginxConf(prefix string, port int, ports []int, policy, retries string) (string, error) {
 	tmp := filepath.Join(prefix, "tmp")
 	for _, d := range nginx.TempPaths {
 		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
@@ -154,6 +152,7 @@ func writeNginxConf(prefix string, port int, ports []int, policy string) (string
 		Policy:    policy,
 		PIDFile:   filepath.Join(prefix, "nginx.pid"),
 		TempDir:   tmp,
+		Retries:   retries,
 	})
 	if err != nil {
 		return "", err

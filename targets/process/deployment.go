@@ -46,6 +46,8 @@ type Deployment struct {
 	// trackFailed is set when it could not be made.
 	track       string
 	trackFailed bool
+	// fleet is what faults act on (faults.go); nil for a url target.
+	fleet *fleet
 
 	downOnce sync.Once
 	downErr  error

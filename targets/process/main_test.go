@@ -47,6 +47,8 @@ func runApp(args []string) error {
 	fd := fs.Int("listen-fd", 0, "")
 	upstream := fs.String("upstream", "", "")
 	policy := fs.String("policy", app.RoundRobin, "")
+	upFile := fs.String("upstream-file", "", "")
+	noRetry := fs.Bool("no-retry", false, "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -58,8 +60,16 @@ func runApp(args []string) error {
 		}
 		return app.Serve(ctx, app.Options{Addr: *addr, Port: *port, ID: *id, Worker: *worker, ListenFD: *fd})
 	case "balance":
+		ups := app.SplitList(*upstream)
+		var reload <-chan []string
+		if *upFile != "" {
+			var err error
+			if ups, reload, err = app.WatchUpstreamFile(ctx, *upFile); err != nil {
+				return err
+			}
+		}
 		return app.Balance(ctx, app.BalanceOptions{Addr: *addr, Port: *port,
-			Upstreams: app.SplitList(*upstream), Policy: *policy})
+			Upstreams: ups, Policy: *policy, NoRetry: *noRetry, Reload: reload})
 	case "fail":
 		fmt.Fprintln(os.Stderr, "boom: bad config at line 3")
 		os.Exit(2)

@@ -21,6 +21,7 @@ func (dep *Deployment) upSingle(ctx context.Context) error {
 	}
 	dep.setInstances(1, "", "")
 	dep.endpoint = baseURL(port)
+	dep.recordFleet([]*proc{p}, []int{port}, dep.health("/healthz"))
 	return dep.waitReady(ctx, dep.endpoint+dep.health("/healthz"), p)
 }
 
@@ -55,6 +56,7 @@ func (dep *Deployment) upCluster(ctx context.Context) error {
 	}
 	dep.setInstances(n, "kernel", "")
 	dep.endpoint = baseURL(port)
+	dep.recordCluster(p, n, dep.health("/healthz"))
 	return dep.waitReady(ctx, dep.endpoint+dep.health("/healthz"), p)
 }
 
@@ -115,6 +117,7 @@ func (dep *Deployment) serve(ctx context.Context, procs []*proc, ports []int, he
 			return err
 		}
 	}
+	dep.recordFleet(procs, ports, health)
 	if len(procs) == 1 && !balanced {
 		dep.setInstances(1, "", "")
 		dep.endpoint = baseURL(ports[0])
@@ -147,6 +150,7 @@ func (dep *Deployment) upBalanced(ctx context.Context, n int, ports []int, healt
 	}
 	dep.setInstances(n, b.kind, b.policy)
 	dep.endpoint = baseURL(b.port)
+	dep.recordBalancer(b)
 	return dep.waitReady(ctx, dep.endpoint+health, b.proc)
 }
 

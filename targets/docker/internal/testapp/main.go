@@ -45,11 +45,21 @@ func run(args []string) error {
 		return app.Serve(ctx, app.Options{Addr: *addr, Port: *port, ID: *id, ListenFD: *fd, Worker: *worker})
 	case "balance":
 		upstream := fs.String("upstream", "", "host:port,…")
+		upFile := fs.String("upstream-file", "", "upstream list, re-read on SIGHUP")
 		policy := fs.String("policy", "round_robin", "policy")
+		noRetry := fs.Bool("no-retry", false, "no retry on the next upstream")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		return app.Balance(ctx, app.BalanceOptions{Addr: *addr, Port: *port, Upstreams: app.SplitList(*upstream), Policy: *policy})
+		ups := app.SplitList(*upstream)
+		var reload <-chan []string
+		if *upFile != "" {
+			var err error
+			if ups, reload, err = app.WatchUpstreamFile(ctx, *upFile); err != nil {
+				return err
+			}
+		}
+		return app.Balance(ctx, app.BalanceOptions{Addr: *addr, Port: *port, Upstreams: ups, Policy: *policy, NoRetry: *noRetry, Reload: reload})
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }

@@ -1,0 +1,101 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scalebench/scalebench/targets/postgres"
+	"github.com/scalebench/scalebench/targets/postgres/pgtest"
+)
+
+// TestPrimaryAndReplica starts a primary and a streaming replica, checks
+// a row written on the primary reaches the replica, and that Stop leaves
+// no process and no folder behind.
+func TestPrimaryAndReplica(t *testing.T) {
+	primary := pgtest.Start(t, postgres.Options{})
+	replica := pgtest.Start(t, postgres.Options{Primary: primary.Addr()})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	exec(t, ctx, primary.DSN(), "CREATE TABLE t (v int); INSERT INTO t VALUES (42)")
+	var got int
+	for {
+		c, err := pgx.Connect(ctx, replica.DSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.QueryRow(ctx, "SELECT v FROM t").Scan(&got)
+		_ = c.Close(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("row never reached the replica: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got != 42 {
+		t.Errorf("replica read %d, want 42", got)
+	}
+	if s := primary.Settings(); s["fsync"] != "off" || s["wal_level"] != "replica" {
+		t.Errorf("Settings() = %v, want fsync off, wal_level replica", s)
+	}
+	if !strings.HasPrefix(primary.Version(), "15") {
+		t.Errorf("Version() = %q, want 15.x", primary.Version())
+	}
+	var state string
+	c, err := pgx.Connect(ctx, primary.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if err := c.QueryRow(ctx, "SELECT state FROM pg_stat_replication").Scan(&state); err != nil || state != "streaming" {
+		t.Errorf("pg_stat_replication state = %q (%v), want streaming", state, err)
+	}
+	for _, s := range []*postgres.Server{replica, primary} {
+		pid, dir := s.PID(), s.Dir()
+		if err := s.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(-pid, 0); err == nil {
+			t.Errorf("process group %d still alive after Stop", pid)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("work folder %s still there after Stop (%v)", dir, err)
+		}
+	}
+}
+
+// TestCrashIsReported kills a server and expects Err to say so.
+func TestCrashIsReported(t *testing.T) {
+	s := pgtest.Start(t, postgres.Options{})
+	s.Kill()
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "exited unexpectedly") {
+		t.Errorf("Err() after Kill = %v, want an unexpected exit", err)
+	}
+}
+
+// TestMissingBinaries names the install command.
+func TestMissingBinaries(t *testing.T) {
+	_, err := postgres.Start(context.Background(), postgres.Options{BinDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), postgres.InstallHint) {
+		t.Errorf("Start with no binaries = %v, want the install hint", err)
+	}
+}
+
+func exec(t *testing.T, ctx context.Context, dsn, sql string) {
+	t.Helper()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+}

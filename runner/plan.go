@@ -141,6 +141,7 @@ func Spec(sc *scenarios.Scenario, t scenarios.Target, runID string) targets.Spec
 	if t.Queue != nil {
 		s.QueueWorkers = t.Queue.Workers
 	}
+	s.Database = databaseSpec(t, s.CPUBudget)
 	return s
 }
 

@@ -48,7 +48,7 @@ func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Dep
 	return load.New(load.Config{
 		BaseURL:       dep.Endpoint(),
 		AllowRemote:   t.AllowRemote,
-		Requests:      Requests(sc),
+		Requests:      weighted(Requests(sc), t.Weights),
 		Timeout:       sc.Defaults.Timeout.D(),
 		MaxWorkers:    sc.Load.MaxWorkers,
 		GeneratorCPUs: opts.GeneratorCPUs,

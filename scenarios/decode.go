@@ -73,6 +73,7 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 	if _, ok := present["targets"]; !ok {
 		d.add(root.Line, "targets", "required: at least one target to measure")
 	}
+	d.checkWeights(s)
 	if s.Name != "" && strings.TrimSpace(s.Name) == "" {
 		d.add(present["name"].Line, "name", "must not be blank")
 	}

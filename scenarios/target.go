@@ -47,12 +47,16 @@ var topologyFields = map[string][]string{
 	"cluster":  {"workers"},
 	"replicas": balancedFields,
 	// Redis-backed topologies (redis.go): each combinable with replicas.
-	"nocache":         append(slices.Clone(balancedFields), "cache"),
-	"cached":          append(slices.Clone(balancedFields), "cache"),
+	"nocache":         append(slices.Clone(balancedFields), "cache", "database", "db", "weights"),
+	"cached":          append(slices.Clone(balancedFields), "cache", "database", "db", "weights"),
 	"queue":           append(slices.Clone(balancedFields), "queue"),
 	"sync":            append(slices.Clone(balancedFields), "queue"),
 	"sessions-memory": balancedFields,
 	"sessions-redis":  balancedFields,
+	// PostgreSQL topologies (database.go): each combinable with replicas.
+	"db-primary":  append(slices.Clone(balancedFields), "db", "weights"),
+	"db-replicas": append(slices.Clone(balancedFields), "db_replicas", "read_from", "db", "weights"),
+	"db-sharded":  append(slices.Clone(balancedFields), "shards", "db", "weights"),
 }
 
 var (
@@ -124,7 +128,8 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 func (d *decoder) target(n *yaml.Node, path string) Target {
 	t := Target{Line: line(n)}
 	var urlNode *yaml.Node
-	present := d.mapping(n, path, fields{
+	fs := d.databaseFields(&t)
+	for k, f := range (fields{
 		"name": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Name) && !namePattern.MatchString(t.Name) {
 				d.add(v.Line, p, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit (it names files), got %q", t.Name)
@@ -223,7 +228,10 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		"gomaxprocs": d.intPtrAtLeast(&t.GOMAXPROCS, 1, ""),
 		"cache":      func(v *yaml.Node, p string) { t.Cache = d.cache(v, p) },
 		"queue":      func(v *yaml.Node, p string) { t.Queue = d.queue(v, p, t.Topology) },
-	})
+	}) {
+		fs[k] = f
+	}
+	present := d.mapping(n, path, fs)
 	if present == nil {
 		return t
 	}
@@ -237,6 +245,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 			d.add(present[k].Line, field(path, k), "%s", notUsed(k, kind, t.Topology, allowed))
 		}
 	}
+	d.checkDatabase(&t, present, path)
 	if kind == KindImage {
 		if _, ok := present["port"]; !ok {
 			d.add(line(n), field(path, "port"), "required for an image target: the port the container listens on")

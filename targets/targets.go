@@ -51,6 +51,8 @@ type Spec struct {
 	GOMAXPROCS int
 	// StartupTimeout bounds Up's wait for readiness.
 	StartupTimeout time.Duration
+	// Database is the PostgreSQL tier to start (nil: none; see database.go).
+	Database *DatabaseSpec
 }
 
 // Usage is a snapshot of a deployment's cumulative resource use.

@@ -40,6 +40,8 @@ type Deployment struct {
 	err   error
 	// redis is the topology's redis-server (nil: none); see redis.go.
 	redis *redis.Server
+	// pg are the topology's PostgreSQL nodes (see database.go).
+	pg []*pgNode
 	// budgetBroken is set once a budget of this deployment failed.
 	budgetBroken bool
 
@@ -118,6 +120,7 @@ func (dep *Deployment) Logs() map[string]string {
 	if r := dep.Redis(); r != nil {
 		out["redis"] = r.LogTail()
 	}
+	dep.databaseLogs(out)
 	return out
 }
 
@@ -142,7 +145,7 @@ func (dep *Deployment) Sample(ctx context.Context) (targets.Usage, error) {
 	if err != nil {
 		return targets.Usage{}, err
 	}
-	return dep.redisUsage(targets.Usage{CPUSeconds: cpu, RSSBytes: rss}), nil
+	return dep.databaseUsage(dep.redisUsage(targets.Usage{CPUSeconds: cpu, RSSBytes: rss})), nil
 }
 
 // Down stops every process (SIGTERM to each process group, SIGKILL 2 s
@@ -153,7 +156,7 @@ func (dep *Deployment) Down(ctx context.Context) error {
 		procs := slices.Clone(dep.procs)
 		dep.mu.Unlock()
 		stopAll(ctx, procs)
-		rerr := dep.stopRedis(ctx)
+		rerr := errors.Join(dep.stopRedis(ctx), dep.stopDatabase(ctx))
 		if cg := dep.driver.cg; cg != nil {
 			dep.downErr = cg.remove(dep.cgRel)
 		}

@@ -253,6 +253,9 @@ type Step struct {
 	// steps). For such a step Requests counts messages sent and Latency is
 	// the fan-out latency.
 	WebSocket *WebSocketStats `json:"websocket,omitempty"`
+	// Database holds the PostgreSQL tier's figures (database topologies;
+	// see database.go).
+	Database *DatabaseStats `json:"database,omitempty"`
 }
 
 // Latency summarises a latency distribution, in milliseconds.

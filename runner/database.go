@@ -1,9 +1,14 @@
 package runner
 
 import (
+	"maps"
+	"net/http"
+	"time"
+
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets"
+	"github.com/scalebench/scalebench/targets/dbmeter"
 )
 
 // databaseSpec is the PostgreSQL tier of t (nil: none). Nodes get the
@@ -48,6 +53,40 @@ func weighted(reqs []load.Request, weights map[string]int) []load.Request {
 		if r.Weight > 0 {
 			out = append(out, r)
 		}
+	}
+	return out
+}
+
+// dbMeterFor adds the database meter (targets/dbmeter) to the target's
+// meter when it runs a PostgreSQL tier. One Tracker per target: a write
+// acknowledged in one step makes a later step's read of the key stale.
+func dbMeterFor(t scenarios.Target, inner func() load.Meter) func() load.Meter {
+	if !t.UsesPostgres() {
+		return inner
+	}
+	tr := dbmeter.NewTracker()
+	return func() load.Meter {
+		ms := multiMeter{dbmeter.NewMeter(tr)}
+		if inner != nil {
+			ms = append(ms, inner())
+		}
+		return ms
+	}
+}
+
+// multiMeter passes every response to each meter and merges their figures.
+type multiMeter []load.Meter
+
+func (ms multiMeter) Observe(code uint16, h http.Header) {
+	for _, m := range ms {
+		m.Observe(code, h)
+	}
+}
+
+func (ms multiMeter) Extra(elapsed time.Duration) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range ms {
+		maps.Copy(out, m.Extra(elapsed))
 	}
 	return out
 }

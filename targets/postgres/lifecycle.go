@@ -130,7 +130,7 @@ func settings(opts Options) map[string]string {
 	if maxConn <= 0 {
 		maxConn = 100
 	}
-	return map[string]string{
+	set := map[string]string{
 		"listen_addresses":             "127.0.0.1",
 		"fsync":                        onOff,
 		"synchronous_commit":           onOff,
@@ -145,6 +145,10 @@ func settings(opts Options) map[string]string {
 		"logging_collector":            "off",
 		"log_min_messages":             "warning",
 	}
+	if opts.Name != "" {
+		set["cluster_name"] = opts.Name
+	}
+	return set
 }
 
 // credential is the postgres OS user's when running as root (the server

@@ -50,6 +50,10 @@ type Options struct {
 	// Primary is the primary's host:port; set, the server is a streaming
 	// replica made with pg_basebackup -R -X stream.
 	Primary string
+	// Name is the server's cluster_name: it titles its processes and a
+	// replica's walreceiver reports it as application_name, so the
+	// primary's pg_stat_replication names each replica.
+	Name string
 	// Durable turns fsync, synchronous_commit and full_page_writes on.
 	Durable bool
 	// MaxConnections is max_connections (default 100).

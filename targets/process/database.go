@@ -69,7 +69,7 @@ func (dep *Deployment) startNodes(ctx context.Context, nodes []targets.DatabaseN
 // startNode starts one node and records it before confining it, so Down
 // stops it whatever happens next.
 func (dep *Deployment) startNode(ctx context.Context, name, primary string) error {
-	srv, err := postgres.Start(ctx, postgres.Options{Primary: primary, Durable: dep.spec.Database.Durable})
+	srv, err := postgres.Start(ctx, postgres.Options{Name: name, Primary: primary, Durable: dep.spec.Database.Durable})
 	if err != nil {
 		return fmt.Errorf("postgres %s: %w", name, err)
 	}

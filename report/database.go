@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -38,6 +39,9 @@ func databaseTable(run *results.Run, v Verdict) Table {
 			nodeCells(d, func(n results.DatabaseNode) string { return fmt.Sprintf("%.2f", n.CPUCores) }),
 		}, Bad: d.StaleReads > 0})
 	})
+	if len(tb.Rows) > 0 {
+		tb.Note = databaseVerdict(run, v) + " — " + tb.Note
+	}
 	return tb
 }
 
@@ -167,4 +171,67 @@ func readsPerNode(ss []series) *plot.Plot {
 	p.Y.Min = 0
 	p.Legend.Left = false
 	return p
+}
+
+// databaseVerdict says which tier design held the SLO up to which load
+// and what the replicas cost in stale reads, from the steps' figures.
+func databaseVerdict(run *results.Run, v Verdict) string {
+	var held, cost, fresh []string
+	for i, tv := range v.Targets {
+		t := &run.Targets[i]
+		var stale, reads uint64
+		var lagMax float64
+		hasDB, hasLag := false, false
+		for _, s := range t.Steps {
+			if d := s.Database; d != nil {
+				hasDB = true
+				stale += d.StaleReads
+				reads += uint64(d.ReadsPerS*s.DurationS + 0.5)
+				if d.ReplicationLagMs != nil {
+					hasLag = true
+					lagMax = max(lagMax, d.ReplicationLagMs.P99)
+				}
+			}
+		}
+		if !hasDB {
+			continue
+		}
+		if run.SLO != nil {
+			held = append(held, oneLine(tv.Name)+" "+tv.CapacityLabel)
+		}
+		switch {
+		case hasLag:
+			c := fmt.Sprintf("%s %s stale of %s reads", oneLine(tv.Name), Number(float64(stale)), Number(float64(reads)))
+			if reads > 0 {
+				ci := wilsonCI(float64(stale), float64(reads))
+				c += fmt.Sprintf(" (%s [%s, %s])", Percent(float64(stale)/float64(reads)), Percent(ci[0]), Percent(ci[1]))
+			}
+			cost = append(cost, c+fmt.Sprintf(", lag p99 up to %s", Millis(lagMax)))
+		case stale == 0:
+			fresh = append(fresh, oneLine(tv.Name))
+		default:
+			cost = append(cost, fmt.Sprintf("%s %s stale reads (no replicas: a cache in front)", oneLine(tv.Name), Number(float64(stale))))
+		}
+	}
+	var out []string
+	if len(held) > 0 {
+		out = append(out, "Held the SLO up to: "+strings.Join(held, ", ")+".")
+	}
+	if len(cost) > 0 {
+		out = append(out, "What reading from replicas cost: "+strings.Join(cost, "; ")+".")
+	}
+	if len(fresh) > 0 {
+		out = append(out, "No stale reads (every read saw the latest acknowledged write): "+strings.Join(fresh, ", ")+".")
+	}
+	return strings.Join(out, " ")
+}
+
+// wilsonCI is the 95% Wilson score interval of k in n.
+func wilsonCI(k, n float64) [2]float64 {
+	const z = 1.959964
+	p := k / n
+	den := 1 + z*z/n
+	mid := (p + z*z/(2*n)) / den
+	half := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / den
+	return [2]float64{math.Max(0, mid-half), math.Min(1, mid+half)}
 }

@@ -120,8 +120,10 @@ func (s *Server) Stop(ctx context.Context) error {
 	return nil
 }
 
-// settings are the -c options of a server started with opts.
-func settings(opts Options) map[string]string {
+// Settings are the -c options of a server started with opts (the docker
+// driver passes the same ones to its containers, with listen_addresses
+// widened to the container's network).
+func Settings(opts Options) map[string]string {
 	onOff := "off"
 	if opts.Durable {
 		onOff = "on"

@@ -164,7 +164,7 @@ func start(ctx context.Context, dir string, cred *syscall.Credential, opts Optio
 	if err := s.initData(ctx, cred, opts); err != nil {
 		return nil, err
 	}
-	s.settings = settings(opts)
+	s.settings = Settings(opts)
 	if err := s.run(cred, opts); err != nil {
 		return nil, err
 	}

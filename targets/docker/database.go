@@ -78,7 +78,7 @@ func pgCommand(n targets.DatabaseNode, primary string, durable bool) []string {
 		fmt.Fprintf(&b, "initdb -D %s -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/tmp/initdb.log 2>&1 || { cat /tmp/initdb.log; exit 1; }; ", pgData)
 		fmt.Fprintf(&b, "echo 'host all all all trust' >> %[1]s/pg_hba.conf; echo 'host replication all all trust' >> %[1]s/pg_hba.conf; ", pgData)
 	}
-	fmt.Fprintf(&b, "exec postgres -D %s -p %d", pgData, postgresPort)
+	fmt.Fprintf(&b, "exec postgres -D %s -p %d -k /tmp", pgData, postgresPort)
 	keys := make([]string, 0, len(set))
 	for k := range set {
 		keys = append(keys, k)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,14 +25,18 @@ func needPostgres(t *testing.T) {
 	}
 }
 
-// TestDatabaseSuite runs the database suite (--quick) under the process
-// driver: real primaries, replicas and shards, each step with database
-// figures; reads land on the replicas or on both shards; only replicas
-// read stale; nothing is left running.
+// TestDatabaseSuite runs the database suite's three designs (--quick,
+// read-heavy mix; the write-heavy targets differ only in weights) under
+// the process driver: real primaries, replicas and shards, each step with
+// database figures; reads land on the replicas or on both shards; only
+// replicas read stale; nothing is left running.
 func TestDatabaseSuite(t *testing.T) {
 	needPostgres(t)
 	before := pgLeftovers()
-	got := runSuite(t, "database")
+	got := runSuite(t, "database", "--target", "primary-read-heavy", "--target", "replicas-read-heavy", "--target", "sharded-read-heavy")
+	if len(got) != 3 {
+		t.Fatalf("got targets %v, want the three read-heavy ones", slices.Collect(maps.Keys(got)))
+	}
 	for name, tr := range got {
 		if tr.Deployment.Components["postgres"] == "" || tr.Deployment.Components["postgres_durability"] == "" {
 			t.Errorf("%s: components %v, want postgres and postgres_durability", name, tr.Deployment.Components)

@@ -73,7 +73,7 @@ func pgCommand(n targets.DatabaseNode, primary string, durable bool) []string {
 	var b strings.Builder
 	b.WriteString("set -e; umask 077; ")
 	if n.Role == postgres.RoleReplica {
-		fmt.Fprintf(&b, "pg_basebackup -h %s -p %d -U postgres -D %s -R -X stream --no-sync; ", primary, postgresPort, pgData)
+		fmt.Fprintf(&b, "pg_basebackup -h %s -p %d -U postgres -D %s -R -X stream --checkpoint=fast --no-sync; ", primary, postgresPort, pgData)
 	} else {
 		fmt.Fprintf(&b, "initdb -D %s -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/tmp/initdb.log 2>&1 || { cat /tmp/initdb.log; exit 1; }; ", pgData)
 		fmt.Fprintf(&b, "echo 'host all all all trust' >> %[1]s/pg_hba.conf; echo 'host replication all all trust' >> %[1]s/pg_hba.conf; ", pgData)

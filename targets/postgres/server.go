@@ -187,7 +187,7 @@ func (s *Server) initData(ctx context.Context, cred *syscall.Credential, opts Op
 		if err != nil {
 			return fmt.Errorf("postgres replica: primary %q: %w", opts.Primary, err)
 		}
-		argv = []string{filepath.Join(opts.BinDir, "pg_basebackup"), "-h", host, "-p", port, "-U", "postgres", "-D", data, "-R", "-X", "stream", "--no-sync"}
+		argv = []string{filepath.Join(opts.BinDir, "pg_basebackup"), "-h", host, "-p", port, "-U", "postgres", "-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"}
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = s.dir

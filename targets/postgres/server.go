@@ -126,6 +126,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	opts.BinDir = bin
+	sweepOnce.Do(func() { Sweep() })
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = defaultStartTimeout
 	}

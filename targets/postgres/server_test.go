@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,5 +98,39 @@ func exec(t *testing.T, ctx context.Context, dsn, sql string) {
 	defer c.Close(ctx)
 	if _, err := c.Exec(ctx, sql); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSweepRemovesOnlyDeadOldFolders: a stale folder goes, a fresh one
+// and one with a live postmaster stay.
+func TestSweepRemovesOnlyDeadOldFolders(t *testing.T) {
+	old := time.Now().Add(-time.Hour)
+	mk := func(pid string) string {
+		d, err := os.MkdirTemp("", "scalebench-pg-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.RemoveAll(d) })
+		if pid != "" {
+			if err := os.MkdirAll(d+"/data", 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(d+"/data/postmaster.pid", []byte(pid+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	dead, live, fresh := mk("2147483"), mk(strconv.Itoa(os.Getpid())), mk("")
+	for _, d := range []string{dead, live} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	postgres.Sweep()
+	for d, want := range map[string]bool{dead: false, live: true, fresh: true} {
+		if _, err := os.Stat(d); (err == nil) != want {
+			t.Errorf("after Sweep, %s exists = %v, want %v", d, err == nil, want)
+		}
 	}
 }

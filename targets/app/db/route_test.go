@@ -9,7 +9,7 @@ func TestRouteIsStableAndSpread(t *testing.T) {
 		key    int64
 		shards int
 		want   int
-	}{{0, 1, 0}, {42, 1, 0}, {0, 2, 1}, {1, 2, 0}, {12345, 4, Route(12345, 4)}} {
+	}{{0, 1, 0}, {42, 1, 0}, {0, 2, 1}, {1, 2, 0}} {
 		if got := Route(c.key, c.shards); got != c.want {
 			t.Errorf("Route(%d, %d) = %d, want %d", c.key, c.shards, got, c.want)
 		}

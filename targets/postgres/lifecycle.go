@@ -133,12 +133,15 @@ func Settings(opts Options) map[string]string {
 		maxConn = 100
 	}
 	set := map[string]string{
-		"listen_addresses":             "127.0.0.1",
-		"fsync":                        onOff,
-		"synchronous_commit":           onOff,
-		"full_page_writes":             onOff,
-		"wal_level":                    "replica",
-		"max_wal_senders":              "10",
+		"listen_addresses":   "127.0.0.1",
+		"fsync":              onOff,
+		"synchronous_commit": onOff,
+		"full_page_writes":   onOff,
+		"wal_level":          "replica",
+		"max_wal_senders":    "10",
+		// Replicas cloned at once each force a checkpoint, which may
+		// recycle a WAL segment another clone still streams: keep them.
+		"wal_keep_size":                "256MB",
 		"hot_standby":                  "on",
 		"hot_standby_feedback":         "on",
 		"wal_receiver_status_interval": "1s",

@@ -224,3 +224,34 @@ func dockerImageInspect(image string) (string, error) {
 	}
 	return img.ID, nil
 }
+
+// TestDatabaseBehindCache: cached and nocache with database: postgres
+// read a real PostgreSQL primary; the cache takes reads off it.
+func TestDatabaseBehindCache(t *testing.T) {
+	needPostgres(t)
+	before := pgLeftovers()
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "testdata/db-cached.yaml", "--quick", "--out", out, "--no-progress")
+	if code != 0 && code != exitGate {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := map[string]uint64{}
+	for _, tr := range run.Targets {
+		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {
+			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
+		}
+		st := tr.Steps[0]
+		reads[tr.Name] = st.Database.Nodes[0].Reads
+		if tr.Name == "cached" && !(st.Extra["cache_hit_ratio"] > 0) {
+			t.Errorf("cached: hit ratio %v, want > 0", st.Extra["cache_hit_ratio"])
+		}
+	}
+	if reads["cached"] >= reads["nocache"] {
+		t.Errorf("primary reads: cached %d, nocache %d; want fewer behind the cache", reads["cached"], reads["nocache"])
+	}
+	checkNoPostgresLeft(t, before)
+}

@@ -132,6 +132,9 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 	if h.rdb != nil && h.fromCache(w, r.Context(), id) {
 		return
 	}
+	if h.rdb == nil {
+		hd.Set(cache.HeaderCache, cache.Bypass) // read by the cache meter of nocache
+	}
 	n := h.shards[Route(id, len(h.shards))].reader()
 	hd.Set(dbmeter.HeaderNode, n.name)
 	c, err := h.acquire(w, r.Context(), n)
@@ -147,6 +150,9 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd.Set(dbmeter.HeaderVersion, strconv.FormatInt(u.Version, 10))
+	// The cache-aside topologies' own figures (DB calls, DB wait).
+	hd.Set(cache.HeaderDBCall, "1")
+	hd.Set(cache.HeaderDBWait, hd.Get(dbmeter.HeaderWait))
 	body, _ := json.Marshal(u)
 	if h.rdb != nil {
 		// Cache-aside: a failed SET only costs a later miss.

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -203,7 +202,7 @@ func databaseVerdict(run *results.Run, v Verdict) string {
 		case hasLag:
 			c := fmt.Sprintf("%s %s stale of %s reads", oneLine(tv.Name), Number(float64(stale)), Number(float64(reads)))
 			if reads > 0 {
-				ci := wilsonCI(float64(stale), float64(reads))
+				ci := results.WilsonInterval(float64(stale), float64(reads))
 				c += fmt.Sprintf(" (%s [%s, %s])", Percent(float64(stale)/float64(reads)), Percent(ci[0]), Percent(ci[1]))
 			}
 			cost = append(cost, c+fmt.Sprintf(", lag p99 up to %s", Millis(lagMax)))
@@ -224,14 +223,4 @@ func databaseVerdict(run *results.Run, v Verdict) string {
 		out = append(out, "No stale reads (every read saw the latest acknowledged write): "+strings.Join(fresh, ", ")+".")
 	}
 	return strings.Join(out, " ")
-}
-
-// wilsonCI is the 95% Wilson score interval of k in n.
-func wilsonCI(k, n float64) [2]float64 {
-	const z = 1.959964
-	p := k / n
-	den := 1 + z*z/n
-	mid := (p + z*z/(2*n)) / den
-	half := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / den
-	return [2]float64{math.Max(0, mid-half), math.Min(1, mid+half)}
 }

@@ -23,8 +23,8 @@ func dbRun() *results.Run {
 			{Name: "replicas", Topology: "db-replicas", Status: results.StatusOK, Steps: []results.Step{step(100, &pass, &results.DatabaseStats{
 				ReadsPerS: 95, WritesPerS: 5, StaleReads: 8, StaleReadRatio: 0.042, StaleReadRatioCI: &ci,
 				ReplicationLagMs: &results.LagSummary{P50: 1, P99: 12, Max: 15, Samples: 8},
-				Nodes: []results.DatabaseNode{{Name: "primary", Role: "primary", Writes: 10}, {Name: "replica-1", Role: "replica", Reads: 190, LagMs: 15}},
-				Lag:   []results.LagPoint{{T: 0.5, Node: "replica-1", LagMs: 12}}})}},
+				Nodes:            []results.DatabaseNode{{Name: "primary", Role: "primary", Writes: 10}, {Name: "replica-1", Role: "replica", Reads: 190, LagMs: 15}},
+				Lag:              []results.LagPoint{{T: 0.5, Node: "replica-1", LagMs: 12}}})}},
 		},
 	}
 }

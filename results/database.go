@@ -1,5 +1,7 @@
 package results
 
+import "math"
+
 // DatabaseStats are a step's PostgreSQL-tier figures (topologies
 // db-primary, db-replicas, db-sharded, and cached/nocache with database:
 // postgres). Client-side figures come from the app's response headers
@@ -74,4 +76,15 @@ type LagPoint struct {
 	Node string `json:"node"`
 	// LagMs is the replay lag, in ms.
 	LagMs float64 `json:"lag_ms"`
+}
+
+// WilsonInterval is the 95% Wilson score interval of a proportion: k
+// successes in n trials (treated as independent). n must be > 0.
+func WilsonInterval(k, n float64) Interval {
+	const z = 1.959964
+	p := k / n
+	den := 1 + z*z/n
+	mid := (p + z*z/(2*n)) / den
+	half := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / den
+	return Interval{math.Max(0, mid-half), math.Min(1, mid+half)}
 }

@@ -200,7 +200,7 @@ func (s *dbSampler) step(st *results.Step, nodes []targets.DatabaseNode) *result
 	d.StaleReads, d.ReadsAfterWrite = uint64(x[dbmeter.ExtraStaleReads]), uint64(x[dbmeter.ExtraReadsAfterAck])
 	d.StaleReadRatio = x[dbmeter.ExtraStaleReadRatio]
 	if reads := x[dbmeter.ExtraReads]; reads > 0 {
-		ci := wilson(float64(d.StaleReads), reads)
+		ci := results.WilsonInterval(float64(d.StaleReads), reads)
 		d.StaleReadRatioCI = &ci
 	}
 	var all []float64
@@ -265,14 +265,4 @@ func usageWindow(ss []nodeSample, start, end time.Time) (first, last *nodeSample
 func quantile(xs []float64, q float64) float64 {
 	i := int(math.Ceil(q*float64(len(xs)))) - 1
 	return xs[min(max(i, 0), len(xs)-1)]
-}
-
-// wilson is the 95% Wilson score interval of k successes in n trials.
-func wilson(k, n float64) results.Interval {
-	const z = 1.959964
-	p := k / n
-	den := 1 + z*z/n
-	mid := (p + z*z/(2*n)) / den
-	half := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / den
-	return results.Interval{max(0, mid-half), min(1, mid+half)}
 }

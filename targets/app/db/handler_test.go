@@ -68,6 +68,23 @@ func TestReplicasServeReadsPrimaryTakesWrites(t *testing.T) {
 	}
 	do(t, h, "GET", "/user/random")
 	do(t, h, "GET", "/db/stats")
+
+	// read_from: primary sends every read to the primary; all spreads
+	// them over the primary and the replica.
+	for _, c := range []struct {
+		from string
+		want map[string]bool
+	}{{db.ReadPrimary, map[string]bool{"primary": true}}, {db.ReadAll, map[string]bool{"primary": true, "replica-1": true}}} {
+		o.ReadFrom = c.from
+		h := newHandler(t, o)
+		got := map[string]bool{}
+		for range 4 {
+			got[do(t, h, "GET", "/user/7").Header().Get(dbmeter.HeaderNode)] = true
+		}
+		if len(got) != len(c.want) || !got["primary"] || (c.want["replica-1"] && !got["replica-1"]) {
+			t.Errorf("read_from %s: reads served by %v, want %v", c.from, got, c.want)
+		}
+	}
 }
 
 // TestShardsHoldTheirKeysAndTopMerges: each shard holds the keys Route

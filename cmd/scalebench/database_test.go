@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	dc "github.com/ory/dockertest/v3/docker"
+
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets/docker"
 	"github.com/scalebench/scalebench/targets/postgres"
@@ -126,19 +128,54 @@ func TestDatabaseInterrupt(t *testing.T) {
 	needPostgres(t)
 	before := pgLeftovers()
 	out := t.TempDir()
+	interruptDB(t, out, func() bool { return len(newLeftovers(before)) > 0 && hasSteps(out) })
+	checkNoPostgresLeft(t, before)
+}
+
+// TestDatabaseInterruptDocker: the same under the docker driver leaves no
+// container or network of the run.
+func TestDatabaseInterruptDocker(t *testing.T) {
+	args := dockerArgs(t)
+	needPostgresImage(t)
+	out := t.TempDir()
+	runID := interruptDB(t, out, func() bool { return appContainerUp(out) }, args...)
+	checkNothingLeft(t, runID)
+}
+
+// appContainerUp reports whether the run in out has an app container: the
+// PostgreSQL containers before it are up and seeded (then load starts
+// within a few seconds).
+func appContainerUp(out string) bool {
+	run, err := results.Read(out)
+	if err != nil {
+		return false
+	}
+	pool, err := docker.Connect(context.Background(), "")
+	if err != nil {
+		return false
+	}
+	cs, err := pool.Client.ListContainers(dc.ListContainersOptions{Filters: map[string][]string{"label": {docker.LabelRun + "=" + run.ID, docker.LabelRole + "=app"}}})
+	return err == nil && len(cs) > 0
+}
+
+// interruptDB runs testdata/slow-db.yaml into out, sends SIGINT once
+// started reports the first target up, and checks the exit code and the
+// statuses (first interrupted, second skipped). It returns the run id.
+func interruptDB(t *testing.T, out string, started func() bool, args ...string) string {
+	t.Helper()
 	done := make(chan int, 1)
 	go func() {
-		code, _, _ := runCLI(t, "run", "testdata/slow-db.yaml", "--out", out, "--no-progress")
+		code, _, _ := runCLI(t, append([]string{"run", "testdata/slow-db.yaml", "--out", out, "--no-progress"}, args...)...)
 		done <- code
 	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for len(newLeftovers(before)) == 0 || !hasSteps(out) {
+	deadline := time.Now().Add(120 * time.Second)
+	for !started() {
 		if time.Now().After(deadline) {
-			t.Fatal("the first target did not start within 60 s")
+			t.Fatal("the first target did not start within 120 s")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(time.Second)
+	time.Sleep(3 * time.Second)
 	interrupt(t)
 	select {
 	case code := <-done:
@@ -155,7 +192,7 @@ func TestDatabaseInterrupt(t *testing.T) {
 	if len(run.Targets) != 2 || run.Targets[0].Status != results.StatusInterrupted || run.Targets[1].Status != results.StatusSkipped {
 		t.Errorf("targets = %+v, want first interrupted and second skipped", run.Targets)
 	}
-	checkNoPostgresLeft(t, before)
+	return run.ID
 }
 
 // hasSteps reports whether the run in out is under way: results.json is

@@ -193,7 +193,16 @@ func (s *Server) initData(ctx context.Context, cred *syscall.Credential, opts Op
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = s.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
-	if out, err := cmd.CombinedOutput(); err != nil {
+	// pg_basebackup forks a WAL-streaming child that holds the output
+	// pipe: on cancel kill the whole group, and never wait on the pipe
+	// for long (otherwise an orphan keeps Start blocked).
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	out, err := cmd.CombinedOutput()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // stragglers of a finished run
+	}
+	if err != nil {
 		return fmt.Errorf("postgres: %s: %w: %s", filepath.Base(argv[0]), err, lastLines(string(out), 5))
 	}
 	return nil

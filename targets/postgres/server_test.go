@@ -134,3 +134,43 @@ func TestSweepRemovesOnlyDeadOldFolders(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaCloneCancelled: a clone cut short by its context (here a
+// timeout too short for pg_basebackup) returns promptly and leaves no
+// pg_basebackup process (its WAL-streaming child included).
+func TestReplicaCloneCancelled(t *testing.T) {
+	primary := pgtest.Start(t, postgres.Options{})
+	start := time.Now()
+	_, err := postgres.Start(context.Background(), postgres.Options{Primary: primary.Addr(), StartTimeout: 50 * time.Millisecond})
+	if err == nil {
+		t.Skip("the clone finished within 50 ms; nothing to cancel")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("Start returned %v after its deadline, want promptly", took)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := basebackups()
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pg_basebackup processes left: %v", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// basebackups lists live pg_basebackup processes cloning from this test's
+// temporary folders.
+func basebackups() []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(b), "pg_basebackup") && strings.Contains(string(b), "scalebench-pg-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}

@@ -156,6 +156,13 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 			spec{"job-latency-vs-load.png", "Job end-to-end latency vs offered load", "Queue targets: job end-to-end latency (accepted → done) p99 solid and p50 dotted, against the API's own p99 dashed, log scale. The API stays fast while the cost moves into the queue.",
 				func() *plot.Plot { return jobLatencyVsLoad(measured, unit) }})
 	}
+	if hasDatabase(runs) {
+		specs = append(specs,
+			spec{"db-lag-over-time.png", "Replication lag over time", "Each replica's replay lag as its primary sees it (pg_stat_replication.replay_lag), sampled every 250 ms; one colour per target, one line per replica; grey lines mark step boundaries. Reads sent to a replica during a lag spike may miss recent writes.",
+				func() *plot.Plot { return replicationLag(measured) }},
+			spec{"db-reads-per-node.png", "Reads per database node", "Reads each PostgreSQL node served over the run (pg_stat_user_tables). Read replicas take the reads off the primary; shards split reads and writes by key.",
+				func() *plot.Plot { return readsPerNode(measured) }})
+	}
 	for i, s := range measured {
 		s := s
 		specs = append(specs, spec{

@@ -302,6 +302,9 @@ type Step struct {
 	Probe        bool   `json:"probe,omitempty"`
 	ProbeOutcome string `json:"probe_outcome,omitempty"`
 	ProbeReason  string `json:"probe_reason,omitempty"`
+	// Database holds the PostgreSQL tier's figures (database topologies;
+	// see database.go).
+	Database *DatabaseStats `json:"database,omitempty"`
 }
 
 // Latency summarises a latency distribution, in milliseconds.

@@ -149,6 +149,7 @@ func Spec(sc *scenarios.Scenario, t scenarios.Target, runID string) targets.Spec
 	if t.Retries != nil {
 		s.Retries = map[bool]string{true: "on", false: "off"}[*t.Retries]
 	}
+	s.Database = databaseSpec(t, s.CPUBudget)
 	return s
 }
 

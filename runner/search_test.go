@@ -24,14 +24,14 @@ func (s limitServer) Run(_ context.Context, ph load.Phase) ([]results.Step, erro
 	return []results.Step{st}, nil
 }
 
-type fakeDep struct{}
+type probeDep struct{}
 
-func (fakeDep) Endpoint() string                              { return "http://127.0.0.1:1" }
-func (fakeDep) Info() results.Deployment                      { return results.Deployment{} }
-func (fakeDep) Sample(context.Context) (targets.Usage, error) { return targets.Usage{}, nil }
-func (fakeDep) Err() error                                    { return nil }
-func (fakeDep) Logs() map[string]string                       { return nil }
-func (fakeDep) Down(context.Context) error                    { return nil }
+func (probeDep) Endpoint() string                              { return "http://127.0.0.1:1" }
+func (probeDep) Info() results.Deployment                      { return results.Deployment{} }
+func (probeDep) Sample(context.Context) (targets.Usage, error) { return targets.Usage{}, nil }
+func (probeDep) Err() error                                    { return nil }
+func (probeDep) Logs() map[string]string                       { return nil }
+func (probeDep) Down(context.Context) error                    { return nil }
 
 func searchScenario() *scenarios.Scenario {
 	rate := 0.01
@@ -45,7 +45,7 @@ func searchScenario() *scenarios.Scenario {
 func TestSearchRecordsProbesAndCapacity(t *testing.T) {
 	sc := searchScenario()
 	tr := &results.Target{Name: "x", Status: results.StatusOK}
-	finish := driveLoad(context.Background(), limitServer{limit: 237}, fakeDep{}, nil, sc, tr, Options{}, nopObserver{})
+	finish := driveLoad(context.Background(), limitServer{limit: 237}, probeDep{}, nil, sc, tr, Options{}, nopObserver{})
 	judge(tr, sc.SLO)
 	finish()
 	if tr.Search == nil || tr.Search.Stop != capacity.StopConverged {

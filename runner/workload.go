@@ -35,12 +35,12 @@ func newWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deploym
 	if len(sc.Flows) > 0 {
 		w, err = newFlowsWorkload(sc, t, dep, live)
 	} else {
-		w, err = newHTTPWorkload(sc, t, dep, opts, live, meterFor(t, accepted))
+		w, err = newHTTPWorkload(sc, t, dep, opts, live, dbMeterFor(t, meterFor(t, accepted)))
 	}
 	if err != nil {
 		return nil, err
 	}
-	return withRedis(t, dep, w, opts, accepted), nil
+	return withDatabase(dep, withRedis(t, dep, w, opts, accepted)), nil
 }
 
 // newHTTPWorkload sends the scenario's requests with the HTTP generator.
@@ -48,7 +48,7 @@ func newHTTPWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Dep
 	return load.New(load.Config{
 		BaseURL:       dep.Endpoint(),
 		AllowRemote:   t.AllowRemote,
-		Requests:      Requests(sc),
+		Requests:      weighted(Requests(sc), t.Weights),
 		Timeout:       sc.Defaults.Timeout.D(),
 		MaxWorkers:    sc.Load.MaxWorkers,
 		GeneratorCPUs: opts.GeneratorCPUs,

@@ -96,6 +96,7 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 		d.add(root.Line, "targets", "required: at least one target to measure")
 	}
 	d.checkCapacity(s, present)
+	d.checkWeights(s)
 	if s.Name != "" && strings.TrimSpace(s.Name) == "" {
 		d.add(present["name"].Line, "name", "must not be blank")
 	}

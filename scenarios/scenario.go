@@ -206,6 +206,21 @@ type Target struct {
 	// Retries, when false, stops the balancer from retrying a failed
 	// request on the next instance (nginx proxy_next_upstream off).
 	Retries *bool `yaml:"retries" json:"retries,omitempty"`
+	// DBReplicas is the number of streaming replicas (db-replicas; default 2).
+	DBReplicas int `yaml:"db_replicas" json:"db_replicas,omitempty"`
+	// ReadFrom is where reads go with replicas: replicas (default), primary or all.
+	ReadFrom string `yaml:"read_from" json:"read_from,omitempty"`
+	// Shards is the number of independent primaries (db-sharded; default 2).
+	Shards int `yaml:"shards" json:"shards,omitempty"`
+	// Database is "simulated" (default) or "postgres" for cached and nocache.
+	Database string `yaml:"database" json:"database,omitempty"`
+	// DB configures the PostgreSQL tier (see database.go).
+	DB *Database `yaml:"db" json:"db,omitempty"`
+	// Weights override the requests' weights for this target, by request
+	// name (e.g. a read-heavy and a write-heavy mix of the same requests).
+	Weights map[string]int `yaml:"weights" json:"weights,omitempty"`
+	// WeightLines are the lines of Weights' entries, for messages.
+	WeightLines map[string]int `yaml:"-" json:"-"`
 	// Line is the line of the target in the file, for messages.
 	Line int `yaml:"-" json:"-"`
 }

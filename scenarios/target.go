@@ -48,12 +48,16 @@ var topologyFields = map[string][]string{
 	"cluster":  {"workers"},
 	"replicas": balancedFields,
 	// Redis-backed topologies (redis.go): each combinable with replicas.
-	"nocache":         append(slices.Clone(balancedFields), "cache"),
-	"cached":          append(slices.Clone(balancedFields), "cache"),
+	"nocache":         append(slices.Clone(balancedFields), "cache", "database", "db", "weights"),
+	"cached":          append(slices.Clone(balancedFields), "cache", "database", "db", "weights"),
 	"queue":           append(slices.Clone(balancedFields), "queue"),
 	"sync":            append(slices.Clone(balancedFields), "queue"),
 	"sessions-memory": balancedFields,
 	"sessions-redis":  balancedFields,
+	// PostgreSQL topologies (database.go): each combinable with replicas.
+	"db-primary":  append(slices.Clone(balancedFields), "db", "weights"),
+	"db-replicas": append(slices.Clone(balancedFields), "db_replicas", "read_from", "db", "weights"),
+	"db-sharded":  append(slices.Clone(balancedFields), "shards", "db", "weights"),
 }
 
 var (
@@ -129,7 +133,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	t := Target{Line: line(n)}
 	var urlNode *yaml.Node
 	var urlChecked string // t.URL with ${env:…} resolved
-	present := d.mapping(n, path, fields{
+	fs := d.databaseFields(&t)
+	for k, f := range (fields{
 		"name": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Name) && !namePattern.MatchString(t.Name) {
 				d.add(v.Line, p, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit (it names files), got %q", t.Name)
@@ -238,7 +243,10 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		"faults":    func(v *yaml.Node, p string) { t.Faults = d.faults(v, p) },
 		"autoscale": func(v *yaml.Node, p string) { t.Autoscale = d.autoscale(v, p) },
 		"retries":   func(v *yaml.Node, p string) { t.Retries = new(bool); d.boolean(v, p, t.Retries) },
-	})
+	}) {
+		fs[k] = f
+	}
+	present := d.mapping(n, path, fs)
 	if present == nil {
 		return t
 	}
@@ -253,6 +261,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 		}
 	}
 	d.checkTargetFaults(&t, kind, path, present)
+	d.checkDatabase(&t, present, path)
 	if kind == KindImage {
 		if _, ok := present["port"]; !ok {
 			d.add(line(n), field(path, "port"), "required for an image target: the port the container listens on")

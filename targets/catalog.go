@@ -23,6 +23,11 @@ type Topology struct {
 	// QueueWorkers is true when the topology runs Spec.QueueWorkers
 	// `scalebench worker` processes beside the instances.
 	QueueWorkers bool
+	// Database names the PostgreSQL tier the topology runs (see
+	// database.go): "" (none), "primary", "replicas" or "sharded". A
+	// driver starts the nodes of Spec.Database before the instances and
+	// passes --pg-primary / --pg-replica DSNs to each.
+	Database string
 }
 
 // Catalog lists the built-in topologies in the order `scalebench targets`
@@ -38,6 +43,9 @@ var Catalog = []Topology{
 	{Name: "sync", Summary: "POST /jobs does the heavy work inside the request (the baseline of queue)", Models: "an API doing heavy work in its request handler", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "sync"}},
 	{Name: "sessions-memory", Summary: "POST /login keeps the session in the instance's memory; GET /me fails on any other replica", Models: "express-session with the default MemoryStore behind a round-robin balancer", Balanced: true, DefaultInstances: 2, AppArgs: []string{"--mode", "sessions", "--session-store", "memory"}},
 	{Name: "sessions-redis", Summary: "POST /login keeps the session in a shared Redis, so every replica knows every session", Models: "express-session with connect-redis behind a round-robin balancer", Balanced: true, DefaultInstances: 2, AppArgs: []string{"--mode", "sessions", "--session-store", "redis"}, Redis: "store"},
+	{Name: "db-primary", Summary: "GET/POST /user/{id} and GET /users/top on one real PostgreSQL primary (the baseline of db-replicas and db-sharded); with replicas, N app instances behind a balancer share it", Models: "an API on one PostgreSQL server", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "db"}, Database: "primary"},
+	{Name: "db-replicas", Summary: "a PostgreSQL primary taking the writes and db_replicas streaming replicas (pg_basebackup -R) taking the reads (read_from: replicas|primary|all); replication lag and stale reads measured", Models: "PostgreSQL streaming replication with read replicas (RDS / Cloud SQL read replicas)", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "db"}, Database: "replicas"},
+	{Name: "db-sharded", Summary: "shards independent PostgreSQL primaries; the app routes each key by a hash of it, and GET /users/top fans out to every shard and merges", Models: "application-level sharding, or Citus-style distributed tables", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "db"}, Database: "sharded"},
 }
 
 // Lookup returns the built-in topology called name.

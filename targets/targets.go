@@ -55,6 +55,8 @@ type Spec struct {
 	// defaults), "on" (passive health checks, retry on the next instance)
 	// or "off" (neither).
 	Retries string
+	// Database is the PostgreSQL tier to start (nil: none; see database.go).
+	Database *DatabaseSpec
 }
 
 // Usage is a snapshot of a deployment's cumulative resource use.

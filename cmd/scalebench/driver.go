@@ -26,7 +26,7 @@ type driver interface {
 
 // dockerOptions are the image names a user can set for the docker driver.
 type dockerOptions struct {
-	appImage, redisImage, nginxImage string
+	appImage, redisImage, nginxImage, postgresImage string
 }
 
 func dockerFlags() []cli.Flag {
@@ -34,11 +34,12 @@ func dockerFlags() []cli.Flag {
 		&cli.StringFlag{Name: "app-image", EnvVars: []string{"SCALEBENCH_APP_IMAGE"}, Usage: "docker driver: repository for the locally built reference-app image"},
 		&cli.StringFlag{Name: "redis-image", EnvVars: []string{"SCALEBENCH_REDIS_IMAGE"}, Usage: "docker driver: Redis image (default redis:7)"},
 		&cli.StringFlag{Name: "nginx-image", EnvVars: []string{"SCALEBENCH_NGINX_IMAGE"}, Usage: "docker driver: nginx image (default nginx:1.27)"},
+		&cli.StringFlag{Name: "postgres-image", EnvVars: []string{"SCALEBENCH_POSTGRES_IMAGE"}, Usage: "docker driver: PostgreSQL image of the database topologies (default postgres:15)"},
 	}
 }
 
 func dockerOptionsFrom(c *cli.Context) dockerOptions {
-	return dockerOptions{appImage: c.String("app-image"), redisImage: c.String("redis-image"), nginxImage: c.String("nginx-image")}
+	return dockerOptions{appImage: c.String("app-image"), redisImage: c.String("redis-image"), nginxImage: c.String("nginx-image"), postgresImage: c.String("postgres-image")}
 }
 
 // newDriver creates the driver called name for one run.
@@ -50,12 +51,13 @@ func newDriver(ctx context.Context, name, runID, dir string, guard *reaper.Guard
 		guard.DockerUsed()
 		_, targetCPUs := process.Placement()
 		d, err := docker.New(ctx, docker.Options{
-			RunID:      runID,
-			TargetCPUs: targetCPUs,
-			AppImage:   a.docker.appImage,
-			RedisImage: a.docker.redisImage,
-			NginxImage: a.docker.nginxImage,
-			Tracker:    guard,
+			RunID:         runID,
+			TargetCPUs:    targetCPUs,
+			AppImage:      a.docker.appImage,
+			RedisImage:    a.docker.redisImage,
+			NginxImage:    a.docker.nginxImage,
+			Tracker:       guard,
+			PostgresImage: a.docker.postgresImage,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("docker driver: %w", err)

@@ -33,6 +33,12 @@ func featureFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "job-duration", Value: d.Queue.Duration, Usage: "default job duration"},
 		&cli.StringFlag{Name: "session-store", Value: d.Sessions.Store, Usage: "session store: memory|redis"},
 		&cli.DurationFlag{Name: "session-ttl", Value: d.Sessions.TTL, Usage: "session lifetime"},
+		&cli.StringSliceFlag{Name: "pg-primary", Usage: "PostgreSQL primary `DSN`, one per shard (repeat for shards)"},
+		&cli.StringSliceFlag{Name: "pg-replica", Usage: "PostgreSQL streaming replica `DSN` of the first primary (repeat)"},
+		&cli.StringFlag{Name: "pg-read-from", Value: d.DB.ReadFrom, Usage: "where reads go with replicas: replicas|primary|all"},
+		&cli.IntFlag{Name: "pg-rows", Value: d.DB.Rows, Usage: "users seeded (ids 0 … N-1)"},
+		&cli.IntFlag{Name: "pg-pool", Value: d.DB.PoolSize, Usage: "pgx pool size per PostgreSQL node"},
+		&cli.DurationFlag{Name: "pg-pool-timeout", Value: d.DB.PoolTimeout, Usage: "longest wait for a pooled PostgreSQL connection"},
 	}
 }
 
@@ -53,5 +59,9 @@ func featuresFrom(c *cli.Context) (app.Features, error) {
 	f.Queue.Work, f.Queue.Duration = c.String("job-work"), c.Duration("job-duration")
 	f.Sessions.Redis, f.Sessions.RedisPoolSize, f.Sessions.RedisTimeout = redis, pool, timeout
 	f.Sessions.Store, f.Sessions.TTL = c.String("session-store"), c.Duration("session-ttl")
+	f.DB.Primaries, f.DB.Replicas, f.DB.ReadFrom = c.StringSlice("pg-primary"), c.StringSlice("pg-replica"), c.String("pg-read-from")
+	f.DB.Rows, f.DB.PoolSize, f.DB.PoolTimeout = c.Int("pg-rows"), c.Int("pg-pool"), c.Duration("pg-pool-timeout")
+	f.DB.Popularity, f.DB.ZipfS, f.DB.TTL = c.String("popularity"), c.Float64("zipf-s"), c.Duration("cache-ttl")
+	f.DB.RedisPoolSize, f.DB.RedisTimeout = pool, timeout
 	return f, nil
 }

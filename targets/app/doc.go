@@ -14,6 +14,10 @@
 //	/io?delay=DUR     waits DUR without holding a CPU (an I/O-bound endpoint)
 //	/healthz          200 "ok"
 //
+// Modes add endpoints backed by Redis (targets/app/cache, queue,
+// sessions) or by PostgreSQL (targets/app/db: --mode db, or cached /
+// nocache with --pg-primary).
+//
 // Every response carries the X-Scalebench-Instance header so the load
 // generator can count responses per instance.
 package app

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/scalebench/scalebench/targets/app/cache"
+	"github.com/scalebench/scalebench/targets/app/db"
 	"github.com/scalebench/scalebench/targets/app/queue"
 	"github.com/scalebench/scalebench/targets/app/sessions"
 )
@@ -20,10 +21,12 @@ const (
 	ModeQueue    = queue.ModeQueue
 	ModeSync     = queue.ModeSync
 	ModeSessions = "sessions"
+	// ModeDB serves the PostgreSQL endpoints of targets/app/db.
+	ModeDB = "db"
 )
 
 // Modes lists the valid modes in the order `serve --help` names them.
-var Modes = []string{ModeBasic, ModeCached, ModeNoCache, ModeQueue, ModeSync, ModeSessions}
+var Modes = []string{ModeBasic, ModeCached, ModeNoCache, ModeQueue, ModeSync, ModeSessions, ModeDB}
 
 // Features says which Redis-backed endpoints an instance mounts and how
 // they are configured. The zero value mounts none.
@@ -36,11 +39,14 @@ type Features struct {
 	Queue queue.Options
 	// Sessions configures POST /login and GET /me (mode sessions).
 	Sessions sessions.Options
+	// DB configures the PostgreSQL endpoints (mode db, and modes cached
+	// and nocache when DB.Primaries is set: `database: postgres`).
+	DB db.Options
 }
 
 // DefaultFeatures returns each endpoint's defaults and no mode.
 func DefaultFeatures() Features {
-	return Features{Cache: cache.DefaultOptions(), Queue: queue.DefaultOptions(), Sessions: sessions.DefaultOptions()}
+	return Features{Cache: cache.DefaultOptions(), Queue: queue.DefaultOptions(), Sessions: sessions.DefaultOptions(), DB: db.DefaultOptions()}
 }
 
 // featureHandler is the instance's mode-specific handler and what closes it.
@@ -55,7 +61,16 @@ func newFeatures(ctx context.Context, f Features) (*featureHandler, error) {
 	switch f.Mode {
 	case "", ModeBasic:
 		return nil, nil
+	case ModeDB:
+		return newDB(ctx, f.DB, "")
 	case ModeCached, ModeNoCache:
+		if len(f.DB.Primaries) > 0 {
+			redis := ""
+			if f.Mode == ModeCached {
+				redis = f.Cache.Redis
+			}
+			return newDB(ctx, f.DB, redis)
+		}
 		o := f.Cache
 		o.Mode = f.Mode
 		h, err := cache.New(o)
@@ -102,4 +117,15 @@ func closeFeatures(fh *featureHandler, err error) error {
 		return err
 	}
 	return errors.Join(err, fh.close())
+}
+
+// newDB builds the PostgreSQL endpoints, with a cache in front when redis
+// is set.
+func newDB(ctx context.Context, o db.Options, redis string) (*featureHandler, error) {
+	o.Redis = redis
+	h, err := db.New(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return &featureHandler{pattern: db.Patterns(), h: h, close: h.Close}, nil
 }

@@ -124,6 +124,9 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 		if !ok || len(t.AppArgs) == 0 {
 			return nil, fmt.Errorf("compose %q: unknown topology %q", spec.Name, topo)
 		}
+		if spec.Database != nil {
+			return nil, fmt.Errorf("compose %q: the PostgreSQL tier (topology %s) is not exported yet; run it with `scalebench run --driver docker`", spec.Name, topo)
+		}
 		if opts.AppImage == "" {
 			return nil, fmt.Errorf("compose %q: no app image", spec.Name)
 		}

@@ -55,6 +55,8 @@ type containerSpec struct {
 	cpus   float64
 	memory int64
 	cpuset []int
+	// user runs the container's command (""; the image's default).
+	user string
 }
 
 // container is a started container.
@@ -84,6 +86,7 @@ func (d *Driver) start(ctx context.Context, cs containerSpec) (c *container, err
 		// backstop (a stop with a timeout) ends in SIGKILL after the timeout
 		// rather than a signal at once.
 		StopSignal: "SIGWINCH",
+		User:       cs.user,
 	}
 	hc := &dc.HostConfig{
 		RestartPolicy: dc.RestartPolicy{Name: "no"},

@@ -54,6 +54,13 @@ func (d *Driver) planFeature(ctx context.Context, p *plan, spec targets.Spec, to
 		redisAddr = rs.name + ":" + strconv.Itoa(redisPort)
 		args = append(args, "--redis", redisAddr)
 	}
+	if spec.Database != nil {
+		dbArgs, err := d.planDatabase(ctx, p, spec, base)
+		if err != nil {
+			return err
+		}
+		args = append(args, dbArgs...)
+	}
 	spec.AppArgs = append(args, spec.AppArgs...)
 	var apps []int
 	for i := range n {
@@ -131,6 +138,8 @@ func (dep *deployment) started(ctx context.Context, c *container, isRedis bool) 
 		dep.setComponent("redis", v)
 	case c.role == "nginx":
 		dep.setComponent("nginx", dep.d.componentVersion(ctx, "nginx", c, []string{"nginx", "-v"}, nginxVersion))
+	case c.role == roleDatabase:
+		return dep.startedPostgres(ctx, c)
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ type Options struct {
 	// and redis:7).
 	NginxImage string
 	RedisImage string
+	// PostgresImage is the PostgreSQL image of the database topologies
+	// (default $SCALEBENCH_POSTGRES_IMAGE, else postgres:15; see database.go).
+	PostgresImage string
 	// Expire stops a container this long after its start whatever happens
 	// to scalebench (default 2h). The stopped container is removed by the
 	// next run's sweep or `scalebench clean`.
@@ -92,6 +95,7 @@ func (o Options) withDefaults() Options {
 	o.AppImage = firstNonEmpty(o.AppImage, os.Getenv(EnvAppImage), DefaultAppImage)
 	o.NginxImage = firstNonEmpty(o.NginxImage, os.Getenv(EnvNginxImage), DefaultNginxImage)
 	o.RedisImage = firstNonEmpty(o.RedisImage, os.Getenv(EnvRedisImage), DefaultRedisImage)
+	o.PostgresImage = firstNonEmpty(o.PostgresImage, os.Getenv(EnvPostgresImage), DefaultPostgresImage)
 	if o.Expire <= 0 {
 		o.Expire = DefaultExpire
 	}

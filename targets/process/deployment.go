@@ -40,6 +40,8 @@ type Deployment struct {
 	err   error
 	// redis is the topology's redis-server (nil: none); see redis.go.
 	redis *redis.Server
+	// pg are the topology's PostgreSQL nodes (see database.go).
+	pg []*pgNode
 	// budgetBroken is set once a budget of this deployment failed.
 	budgetBroken bool
 	// track is the tracking cgroup (track.go; "" until made, or none);
@@ -124,6 +126,7 @@ func (dep *Deployment) Logs() map[string]string {
 	if r := dep.Redis(); r != nil {
 		out["redis"] = r.LogTail()
 	}
+	dep.databaseLogs(out)
 	return out
 }
 
@@ -148,7 +151,7 @@ func (dep *Deployment) Sample(ctx context.Context) (targets.Usage, error) {
 	if err != nil {
 		return targets.Usage{}, err
 	}
-	return dep.redisUsage(targets.Usage{CPUSeconds: cpu, RSSBytes: rss}), nil
+	return dep.databaseUsage(dep.redisUsage(targets.Usage{CPUSeconds: cpu, RSSBytes: rss})), nil
 }
 
 // Down stops every process (SIGTERM to each process group, SIGKILL 2 s
@@ -162,7 +165,7 @@ func (dep *Deployment) Down(ctx context.Context) error {
 		for _, p := range procs {
 			dep.driver.opts.Tracker.ProcessStopped(p.pid())
 		}
-		rerr := dep.stopRedis(ctx)
+		rerr := errors.Join(dep.stopRedis(ctx), dep.stopDatabase(ctx))
 		dep.killTracked()
 		if cg := dep.driver.cg; cg != nil {
 			dep.downErr = cg.remove(dep.cgRel, dep.driver.opts.Tracker.CgroupRemoved)

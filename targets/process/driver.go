@@ -160,6 +160,7 @@ func (d *Driver) Environment(env *results.Environment) {
 			d.noteComponent("redis", v)
 		}
 	}
+	d.notePostgres()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	env.CPUBudgetEnforced = cg.mechanism != "" && !d.budgetFailed

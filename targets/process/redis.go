@@ -32,6 +32,13 @@ func (dep *Deployment) upFeature(ctx context.Context, topo targets.Topology) err
 		}
 		args = append(args, "--redis", addr)
 	}
+	if dep.spec.Database != nil {
+		dbArgs, err := dep.startDatabase(ctx)
+		if err != nil {
+			return err
+		}
+		args = append(args, dbArgs...)
+	}
 	dep.spec.AppArgs = append(args, dep.spec.AppArgs...)
 	n := dep.instances(topo.DefaultInstances)
 	var procs []*proc

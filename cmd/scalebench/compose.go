@@ -36,7 +36,7 @@ func composeCommand() *cli.Command {
 			}
 			chosen, err := chooseTargets(sc, c.Args().Slice())
 			if err != nil {
-				return usageError{err}
+				return usageError{fmt.Errorf("compose: %w", err)}
 			}
 			opts := docker.ComposeOptions{NginxImage: c.String("nginx-image"), RedisImage: c.String("redis-image"), Port: c.Int("port")}
 			if opts.NginxImage == "" {
@@ -85,7 +85,7 @@ func chooseTargets(sc *scenarios.Scenario, names []string) ([]scenarios.Target, 
 	for _, n := range names {
 		i := slices.Index(have, n)
 		if i < 0 {
-			return nil, fmt.Errorf("compose: scenario %s has no target %q (targets: %s)", sc.Name, n, strings.Join(have, ", "))
+			return nil, fmt.Errorf("scenario %s has no target %q (targets: %s)", sc.Name, n, strings.Join(have, ", "))
 		}
 		out = append(out, sc.Targets[i])
 	}

@@ -81,9 +81,14 @@ func TestDocsCommandsParse(t *testing.T) {
 func checkCommand(line string) error {
 	var out, errOut bytes.Buffer
 	app := newApp(&out, &errOut)
-	for _, c := range app.Commands {
-		c.Action = func(c *cli.Context) error { return checkArgs(c) }
+	var replace func(cmds []*cli.Command)
+	replace = func(cmds []*cli.Command) {
+		for _, c := range cmds {
+			c.Action = func(c *cli.Context) error { return checkArgs(c) }
+			replace(c.Subcommands)
+		}
 	}
+	replace(app.Commands)
 	args := strings.Fields(line)
 	if err := app.Run(interspersed(app, args)); err != nil {
 		return err
@@ -112,7 +117,7 @@ func checkArgs(c *cli.Context) error {
 				return err
 			}
 		}
-	case "compose":
+	case "compose", "export":
 		if len(names) > 0 {
 			if err := checkScenario(c.String("scenario"), names); err != nil {
 				return err

@@ -59,7 +59,7 @@ func kubernetesExport(c *cli.Context) error {
 	}
 	chosen, err := chooseTargets(sc, c.Args().Slice())
 	if err != nil {
-		return usageError{err}
+		return usageError{fmt.Errorf("kubernetes export: %w", err)}
 	}
 	o := kubernetes.ManifestOptions{Namespace: c.String("namespace"), RunID: "export", Images: kubeImages(dockerOptionsFrom(c))}
 	if err := os.MkdirAll(c.String("out"), 0o755); err != nil {

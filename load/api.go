@@ -94,6 +94,12 @@ type Phase struct {
 	Duration time.Duration
 	// Discard marks a warm-up: run it, but its figures are not kept.
 	Discard bool
+	// Shard, when Count > 1, sends only this agent's share of an open
+	// phase's arrivals (see Shard); steps then count only that share.
+	Shard Shard
+	// StartAt, when set, is the absolute (wall-clock) time the phase's
+	// schedule starts; Run waits for it. Agents of one step share it.
+	StartAt time.Time
 }
 
 // Live is a progress snapshot.
@@ -185,6 +191,9 @@ func (g *Generator) Run(ctx context.Context, ph Phase) ([]results.Step, error) {
 	}
 	ph, err := checkPhase(ph)
 	if err != nil {
+		return nil, err
+	}
+	if err := ph.Shard.check(); err != nil {
 		return nil, err
 	}
 	steps, err := g.drive(ctx, ph)

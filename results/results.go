@@ -253,6 +253,9 @@ type Step struct {
 	// steps). For such a step Requests counts messages sent and Latency is
 	// the fan-out latency.
 	WebSocket *WebSocketStats `json:"websocket,omitempty"`
+	// Agents holds each generator agent's share when several agents sent
+	// the step (run --generators N); nil for a single generator.
+	Agents []AgentStep `json:"agents,omitempty"`
 }
 
 // Latency summarises a latency distribution, in milliseconds.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/scalebench/scalebench/agents"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
@@ -61,6 +62,10 @@ type Options struct {
 	AfterTarget func(ctx context.Context, run *results.Run) error
 	// DownTimeout bounds tearing one target down (default 15s).
 	DownTimeout time.Duration
+	// Agents, when set, are the generator agents that send the load
+	// (run --generators N; the caller starts and closes them). Plain
+	// request scenarios only.
+	Agents *agents.Pool
 }
 
 // Run measures every target of the scenario in order and returns the run,

@@ -33,6 +33,9 @@ type Scenario struct {
 	// WebSocket, when set, replaces Requests and Load: WebSocket
 	// connections, rooms and messages (see websocket.go).
 	WebSocket *WebSocket `yaml:"websocket" json:"websocket"`
+	// Generators, when set, sends the load through that many generator
+	// agents merged exactly (see generators.go).
+	Generators *Generators `yaml:"generators" json:"generators,omitempty"`
 
 	// Source is the path or built-in name the scenario was loaded from.
 	Source string `yaml:"-" json:"-"`

@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			balanceCommand(),
 			relayCommand(),
 			kubernetesCommand(),
+			agentCommand(),
 		},
 	}
 	for _, c := range app.Commands {

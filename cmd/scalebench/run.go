@@ -34,7 +34,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quick", Usage: "short warm-up and steps, for smoke runs"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "print plain lines instead of a progress bar"},
 			&cli.BoolFlag{Name: "gate", Usage: "exit 3 when a target misses the scenario's SLO"},
-		}, append(dockerFlags(), kubeFlags()...)...),
+		}, append(append(dockerFlags(), kubeFlags()...), generatorFlags()...)...),
 		Action: func(c *cli.Context) error {
 			return runScenarios(c.Context, runArgs{
 				scenarios:  c.Args().Slice(),
@@ -46,6 +46,8 @@ func runCommand() *cli.Command {
 				gate:       c.Bool("gate"),
 				docker:     dockerOptionsFrom(c),
 				kube:       kubeOptionsFrom(c),
+				generators: c.Int("generators"),
+				agentsIn:   c.String("agents-in"),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
 			})
@@ -63,6 +65,8 @@ type runArgs struct {
 	gate       bool
 	docker     dockerOptions
 	kube       kubeOptions
+	generators int    // --generators (generators.go)
+	agentsIn   string // --agents-in
 	stdout     io.Writer
 	stderr     io.Writer
 }
@@ -189,6 +193,13 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		}
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
+	pool, err := startAgents(ctx, sc, a, run)
+	if err != nil {
+		return nil, err
+	}
+	if pool != nil {
+		defer pool.Close()
+	}
 
 	n := len(sc.Targets)
 	if len(a.only) > 0 {
@@ -202,6 +213,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		Quick:         a.quick,
 		Only:          a.only,
 		GeneratorCPUs: genCPUs,
+		Agents:        pool,
 		Observer:      obs,
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})

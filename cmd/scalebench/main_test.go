@@ -15,7 +15,7 @@ import (
 // TestMain lets the test binary stand in for the scalebench binary: the
 // process driver starts os.Executable() with `serve` or `balance`.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker"}, os.Args[1]) {
+	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker", "agent"}, os.Args[1]) {
 		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
 	}
 	os.Exit(m.Run())

@@ -30,7 +30,7 @@ func agentCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to listen on (a non-loopback one needs " + agents.TokenEnv + ")"},
 			&cli.BoolFlag{Name: "watch-stdin", Usage: "exit when stdin closes (the coordinator holds its other end)"},
 			&cli.StringFlag{Name: "cpus", Usage: "pin the agent to these CPUs, e.g. 0 or 0,1"},
-			&cli.IntFlag{Name: "index", Usage: "the agent's index (for its log lines)"},
+			&cli.IntFlag{Name: "index", EnvVars: []string{"JOB_COMPLETION_INDEX"}, Usage: "the agent's index (a Kubernetes Indexed Job sets JOB_COMPLETION_INDEX)"},
 		},
 		Action: func(c *cli.Context) error {
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	dc "github.com/ory/dockertest/v3/docker"
 
@@ -93,4 +94,15 @@ func checkMerged(t *testing.T, out string, n int) *results.Run {
 		}
 	}
 	return run
+}
+
+// Ctrl-C during a step sent by agents: the run stops as usual and neither
+// the target nor any agent process is left.
+func TestRunInterruptGenerators(t *testing.T) {
+	out := t.TempDir()
+	// Two agents plus the target's instance: three children once load flows.
+	interruptRun(t, out, 5*time.Second, func() bool { return len(children()) >= 3 }, "--generators", "2")
+	if left := children(); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
+	}
 }

@@ -182,21 +182,25 @@ func summaryOf(p results.Step, key string) results.Latency {
 	}
 }
 
-// mergeTimelines merges the parts' per-second points by their time: counts
-// are summed, max is the larger; a second's p50 and p99 are not exact (the
-// agents send per-second summaries, not per-second histograms): p50 is
-// the request-weighted mean and p99 the largest of the agents' p99s, an
-// upper bound. The step's own percentiles are exact.
+// mergeTimelines merges the parts' per-second points by their time:
+// counts are summed, and a second's p50, p99 and max come from the merge
+// of the agents' histograms of that second (exact). A point without a
+// histogram (an agent that could not encode one) makes that second's p50
+// the request-weighted mean and p99 the largest p99, an upper bound. The
+// merged points do not keep the histograms.
 func mergeTimelines(parts []results.Step) []results.Point {
-	byT := map[float64]*results.Point{}
+	byT := map[float64][]results.Point{}
 	for _, p := range parts {
 		for _, pt := range p.Timeline {
-			m, ok := byT[pt.T]
-			if !ok {
-				c := pt
-				byT[pt.T] = &c
-				continue
-			}
+			byT[pt.T] = append(byT[pt.T], pt)
+		}
+	}
+	out := make([]results.Point, 0, len(byT))
+	for t, pts := range byT {
+		m := results.Point{T: t, CPU: -1} // target CPU is sampled per step, not per second
+		h := load.NewHistogram()
+		exact := true
+		for _, pt := range pts {
 			if n := m.Requests + pt.Requests; n > 0 {
 				m.P50 = (m.P50*float64(m.Requests) + pt.P50*float64(pt.Requests)) / float64(n)
 			}
@@ -204,15 +208,29 @@ func mergeTimelines(parts []results.Step) []results.Point {
 			m.Errors += pt.Errors
 			m.P99 = max(m.P99, pt.P99)
 			m.Max = max(m.Max, pt.Max)
+			exact = exact && addPoint(h, pt)
 		}
-	}
-	out := make([]results.Point, 0, len(byT))
-	for _, pt := range byT {
-		pt.CPU = -1 // target CPU is sampled by the coordinator per step, not per second
-		out = append(out, *pt)
+		if exact && h.TotalCount() > 0 {
+			m.P50 = float64(h.ValueAtQuantile(50)) / 1000
+			m.P99 = float64(h.ValueAtQuantile(99)) / 1000
+		}
+		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].T < out[j].T })
 	return out
+}
+
+// addPoint merges pt's histogram into h; false when it has none (while
+// holding requests) or it cannot be merged without loss.
+func addPoint(h *hdrhistogram.Histogram, pt results.Point) bool {
+	if pt.Histogram == "" {
+		return pt.Requests == 0
+	}
+	o, err := results.DecodeHistogram(pt.Histogram)
+	if err != nil || !load.SameGeometry(o) {
+		return false
+	}
+	return h.Merge(o) == 0
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -113,3 +113,25 @@ func TestMergeRefusesGeometry(t *testing.T) {
 		t.Errorf("invalid part: err %v, valid %v, warnings %v", err, m.Valid, m.Warnings)
 	}
 }
+
+// TestMergeTimelineExact: a second's merged p50 and p99 are those of the
+// pooled values when the agents send that second's histogram.
+func TestMergeTimelineExact(t *testing.T) {
+	pooled := load.NewHistogram()
+	var parts []results.Step
+	for _, vals := range [][]int64{{100, 200, 300, 90000}, {150, 250, 350, 450, 550, 650}} {
+		p, h, _ := part(t, vals)
+		enc, _ := results.EncodeHistogram(h)
+		p.Timeline = []results.Point{{T: 0, Requests: uint64(len(vals)), P50: 99, P99: 99, Histogram: enc}}
+		parts = append(parts, p)
+		pooled.Merge(h)
+	}
+	m, err := Merge(parts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := m.Timeline[0]
+	if pt.Requests != 10 || pt.P50 != float64(pooled.ValueAtQuantile(50))/1000 || pt.P99 != float64(pooled.ValueAtQuantile(99))/1000 || pt.Histogram != "" {
+		t.Errorf("merged second %+v; pooled p50 %d p99 %d µs", pt, pooled.ValueAtQuantile(50), pooled.ValueAtQuantile(99))
+	}
+}

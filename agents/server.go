@@ -91,6 +91,8 @@ func (s *Server) runJob(ctx context.Context, job Job) ([]results.Step, error) {
 		MaxWorkers:    job.MaxWorkers,
 		GeneratorCPUs: s.CPUs,
 		AllowRemote:   job.AllowRemote,
+		// per-second histograms, so the coordinator merges the timeline exactly
+		TimelineHistograms: true,
 	})
 	if err != nil {
 		return nil, err

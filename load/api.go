@@ -50,6 +50,10 @@ type Config struct {
 	// Extra figures land in results.Step.Extra. Unset, nothing is done per
 	// response.
 	Meter func() Meter
+	// TimelineHistograms keeps each timeline point's latency histogram in
+	// results.Point.Histogram (generator agents, whose timelines are then
+	// merged exactly). Off, points carry only their summary.
+	TimelineHistograms bool
 }
 
 // Meter aggregates topology-specific figures from response headers (a

@@ -134,6 +134,7 @@ func (g *Generator) newPhaseRun(ph Phase) *phaseRun {
 			length = ph.Duration - start
 		}
 		rec := newRecorder(k, start, length, len(g.cfg.Requests))
+		rec.timeline.keep = g.cfg.TimelineHistograms
 		if g.cfg.Meter != nil {
 			rec.meter = g.cfg.Meter()
 		}

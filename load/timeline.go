@@ -22,6 +22,9 @@ type timeline struct {
 	points   []point
 	cur      point // the open interval; its index is len(points)
 	hist     *hdrhistogram.Histogram
+	// keep stores each interval's histogram in its point (for agents,
+	// whose timelines are merged exactly; see timeline_hist.go).
+	keep bool
 }
 
 // point is a results.Point under construction.
@@ -31,6 +34,7 @@ type point struct {
 	cpuSum           float64 // cores, summed over cpuN samples
 	cpuN             int
 	rss              uint64
+	hist             string // encoded histogram of the interval (keep only)
 }
 
 func newTimeline(max int) *timeline {
@@ -54,6 +58,9 @@ func (t *timeline) flush() {
 		t.cur.p50 = usToMs(t.hist.ValueAtQuantile(50))
 		t.cur.p99 = usToMs(t.hist.ValueAtQuantile(99))
 		t.cur.max = usToMs(t.hist.Max())
+		if t.keep {
+			t.cur.hist = encodeOrEmpty(t.hist)
+		}
 		t.hist.Reset()
 	}
 	t.points = append(t.points, t.cur)
@@ -90,6 +97,9 @@ func mergePoints(a, b point) point {
 	}
 	if m.requests > 0 {
 		m.p50 = (a.p50*float64(a.requests) + b.p50*float64(b.requests)) / float64(m.requests)
+	}
+	if a.hist != "" || b.hist != "" {
+		mergeKept(&m, a.hist, b.hist)
 	}
 	return m
 }
@@ -132,14 +142,15 @@ func (t *timeline) result() []results.Point {
 	out := make([]results.Point, len(pts))
 	for i, p := range pts {
 		out[i] = results.Point{
-			T:        (time.Duration(i) * t.interval).Seconds(),
-			Requests: p.requests,
-			Errors:   p.errors,
-			P50:      p.p50,
-			P99:      p.p99,
-			Max:      p.max,
-			CPU:      -1,
-			RSSBytes: p.rss,
+			T:         (time.Duration(i) * t.interval).Seconds(),
+			Requests:  p.requests,
+			Errors:    p.errors,
+			P50:       p.p50,
+			P99:       p.p99,
+			Max:       p.max,
+			CPU:       -1,
+			RSSBytes:  p.rss,
+			Histogram: p.hist,
 		}
 		if p.cpuN > 0 {
 			out[i].CPU = p.cpuSum / float64(p.cpuN)

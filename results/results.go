@@ -285,6 +285,10 @@ type Point struct {
 	CPU float64 `json:"cpu_cores"`
 	// RSSBytes is the target's resident memory at the end of the second.
 	RSSBytes uint64 `json:"rss_bytes"`
+	// Histogram is the second's latency histogram (HDR V2 compressed,
+	// base64), sent by generator agents so the coordinator merges the
+	// timeline exactly; merged steps do not keep it.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // Resources is the target's resource use during a step.

@@ -75,6 +75,9 @@ type DockerLauncher struct {
 	RunID string
 	// CPUs, when set, pins agent i to CPUs[i % len(CPUs)] (--cpuset-cpus).
 	CPUs []int
+	// Labels go on every container (the run and the coordinator's pid, so
+	// `scalebench clean` can tell a dead run's agents).
+	Labels map[string]string
 	// Stderr receives the agents' stderr (nil: discarded).
 	Stderr io.Writer
 }
@@ -88,6 +91,9 @@ func (l DockerLauncher) Start(ctx context.Context, n int) (*Pool, error) {
 	return startPool(ctx, n, l.Stderr, func(i int, token string) *exec.Cmd {
 		args := []string{"run", "--rm", "-i", "--name", name(i), "--network", "host",
 			"--label", "scalebench.run=" + l.RunID, "--label", "scalebench.role=agent", "-e", TokenEnv}
+		for k, v := range l.Labels {
+			args = append(args, "--label", k+"="+v)
+		}
 		if len(l.CPUs) > 0 {
 			args = append(args, "--cpuset-cpus", strconv.Itoa(l.CPUs[i%len(l.CPUs)]))
 		}
@@ -216,7 +222,7 @@ func (p *Pool) Close() error {
 			}
 		}
 		if p.remove != nil {
-			for i := range p.procs {
+			for i := range max(len(p.procs), len(p.Clients)) {
 				p.remove(i)
 			}
 		}

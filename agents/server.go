@@ -24,8 +24,12 @@ type Server struct {
 	Token string
 	// CPUs is how many CPUs this agent may use (0: runtime.NumCPU()).
 	CPUs int
+	// IdleExit, when > 0, stops Serve after that long without a request
+	// (agents a killed coordinator cannot stop, such as Swarm services).
+	IdleExit time.Duration
 
-	mu sync.Mutex // held while a job runs
+	mu   sync.Mutex // held while a job runs
+	idle idleClock
 }
 
 // Serve answers on ln until ctx ends.
@@ -33,7 +37,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /clock", s.auth(s.clock))
 	mux.HandleFunc("POST /run", s.auth(s.run))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	ctx = s.idle.watch(ctx, s.IdleExit)
+	srv := &http.Server{Handler: s.idle.track(mux), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -30,6 +30,7 @@ func agentCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to listen on (a non-loopback one needs " + agents.TokenEnv + ")"},
 			&cli.BoolFlag{Name: "watch-stdin", Usage: "exit when stdin closes (the coordinator holds its other end)"},
 			&cli.StringFlag{Name: "cpus", Usage: "pin the agent to these CPUs, e.g. 0 or 0,1"},
+			&cli.DurationFlag{Name: "idle-exit", Usage: "exit after this long without a request from the coordinator (0: never)"},
 			&cli.IntFlag{Name: "index", EnvVars: []string{"JOB_COMPLETION_INDEX"}, Usage: "the agent's index (a Kubernetes Indexed Job sets JOB_COMPLETION_INDEX)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -50,7 +51,7 @@ func runAgent(ctx context.Context, c *cli.Context) error {
 		ln.Close()
 		return fmt.Errorf("agent: listening on %s (not loopback) needs a token in %s", ln.Addr(), agents.TokenEnv)
 	}
-	srv := &agents.Server{Token: token}
+	srv := &agents.Server{Token: token, IdleExit: c.Duration("idle-exit")}
 	if s := c.String("cpus"); s != "" {
 		cpus, err := parseCPUList(s)
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 func generatorFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "generators", Usage: "send the load through `N` generator agents merged exactly (overrides the scenario's generators.count; see docs/distributed.md)"},
-		&cli.StringFlag{Name: "agents-in", Value: "process", Usage: "where --generators agents run: process (local processes) or docker (containers of the app image on the host network)"},
+		&cli.StringFlag{Name: "agents-in", Value: "process", Usage: "where --generators agents run: process (local processes), docker (containers of the app image on the host network) or swarm (one Swarm service per agent, host network; needs a swarm manager, e.g. with --driver swarm)"},
 	}
 }
 
@@ -55,9 +55,16 @@ func startAgents(ctx context.Context, sc *scenarios.Scenario, a runArgs, run *re
 		if err != nil {
 			return nil, fmt.Errorf("--agents-in docker: %w", err)
 		}
-		l = agents.DockerLauncher{Image: img, RunID: run.ID, CPUs: cpus, Stderr: a.stderr}
+		l = agents.DockerLauncher{Image: img, RunID: run.ID, CPUs: cpus, Labels: docker.Labels(run.ID), Stderr: a.stderr}
+	case "swarm":
+		img, err := agentImage(ctx, a.docker.appImage)
+		if err != nil {
+			return nil, fmt.Errorf("--agents-in swarm: %w", err)
+		}
+		cpus = nil // Swarm services cannot be pinned; each is limited to one core
+		l = agents.SwarmLauncher{Image: img, RunID: run.ID, Labels: docker.Labels(run.ID), CPU: 1, Stderr: a.stderr}
 	default:
-		return nil, usageError{fmt.Errorf("--agents-in %q: want process or docker", a.agentsIn)}
+		return nil, usageError{fmt.Errorf("--agents-in %q: want process, docker or swarm", a.agentsIn)}
 	}
 	pool, err := l.Start(ctx, n)
 	if err != nil {

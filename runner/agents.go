@@ -37,9 +37,10 @@ type agentsWorkload struct {
 	dep     targets.Deployment
 	cpus    int // CPUs the agents share (0: unknown)
 	workers int // the scenario's worker cap, split between agents
+	live    func(load.Live)
 }
 
-func newAgentsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options) (workload, error) {
+func newAgentsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live)) (workload, error) {
 	if sc.IsWebSocket() || len(sc.Flows) > 0 {
 		return nil, fmt.Errorf("generators: agents send plain requests only; this scenario has %s", map[bool]string{true: "websocket", false: "flows"}[sc.IsWebSocket()])
 	}
@@ -57,6 +58,7 @@ func newAgentsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.D
 		dep:     dep,
 		cpus:    opts.GeneratorCPUs,
 		workers: sc.Load.MaxWorkers,
+		live:    live,
 	}, nil
 }
 
@@ -82,7 +84,9 @@ func (w *agentsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step
 	}
 	u0, ok0 := w.sample(ctx)
 	t0 := time.Now()
+	stopTicks := w.tick(ph, t0.Add(startLead))
 	w.send(ctx, ph, runs)
+	stopTicks()
 	u1, ok1 := w.sample(ctx)
 	if ph.Discard {
 		return nil, nil

@@ -73,3 +73,27 @@ func refusedSteps(ph load.Phase, why string) []results.Step {
 	}
 	return out
 }
+
+// tick reports the phase's elapsed time once a second while the agents
+// run it (agents answer at the end of the phase, so there are no live
+// counts or latencies); the returned func stops it.
+func (w *agentsWorkload) tick(ph load.Phase, start time.Time) func() {
+	if w.live == nil {
+		return func() {}
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				w.live(load.Live{Elapsed: max(0, now.Sub(start)), Duration: ph.Duration})
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}

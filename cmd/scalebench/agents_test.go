@@ -140,3 +140,13 @@ func TestRunGeneratorsSwarm(t *testing.T) {
 		t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
 	}
 }
+
+// The scenario's generators: {count: 2} has the same effect as the flag.
+func TestRunGeneratorsFromScenario(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "testdata/tiny-generators.yaml", "--out", out, "--no-progress", "--quick")
+	if code != 0 && code != 3 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	checkMerged(t, out, 2)
+}

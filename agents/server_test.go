@@ -15,7 +15,9 @@ func TestServerTokenAndIdleExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- (&Server{Token: "secret", IdleExit: 300 * time.Millisecond}).Serve(context.Background(), ln) }()
+	go func() {
+		done <- (&Server{Token: "secret", IdleExit: 300 * time.Millisecond}).Serve(context.Background(), ln)
+	}()
 	url := "http://" + ln.Addr().String()
 	ctx := context.Background()
 	if _, err := (&Client{URL: url, Token: "wrong"}).Clock(ctx); err == nil {

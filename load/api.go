@@ -53,6 +53,10 @@ type Config struct {
 	// Engine is the HTTP client engine: EngineAuto (or ""), EngineNetHTTP
 	// or EngineFast (see docs/load.md). Generator.Engine says which runs.
 	Engine string
+	// TimelineHistograms keeps each timeline point's latency histogram in
+	// results.Point.Histogram (generator agents, whose timelines are then
+	// merged exactly). Off, points carry only their summary.
+	TimelineHistograms bool
 }
 
 // Meter aggregates topology-specific figures from response headers (a
@@ -97,6 +101,12 @@ type Phase struct {
 	Duration time.Duration
 	// Discard marks a warm-up: run it, but its figures are not kept.
 	Discard bool
+	// Shard, when Count > 1, sends only this agent's share of an open
+	// phase's arrivals (see Shard); steps then count only that share.
+	Shard Shard
+	// StartAt, when set, is the absolute (wall-clock) time the phase's
+	// schedule starts; Run waits for it. Agents of one step share it.
+	StartAt time.Time
 }
 
 // Live is a progress snapshot.
@@ -184,6 +194,9 @@ func (g *Generator) Run(ctx context.Context, ph Phase) ([]results.Step, error) {
 	}
 	ph, err := checkPhase(ph)
 	if err != nil {
+		return nil, err
+	}
+	if err := ph.Shard.check(); err != nil {
 		return nil, err
 	}
 	steps, err := g.drive(ctx, ph)

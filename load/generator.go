@@ -91,6 +91,7 @@ func (g *Generator) drive(ctx context.Context, ph Phase) ([]results.Step, error)
 	samples := make(chan sample, 8)
 	stopSampling := make(chan struct{})
 	first := g.takeSample(sampleCtx)
+	waitUntil(ph.StartAt)
 	r.start = time.Now()
 	r.sentBase = r.picker.sent()
 	r.attribute(first)
@@ -146,7 +147,7 @@ func (g *Generator) newPhaseRun(ph Phase) *phaseRun {
 		r.workers = ph.Concurrency
 	}
 	if r.open {
-		r.sched = newSchedule(ph.Rate, ph.RampTo, ph.Duration)
+		r.sched = newSchedule(ph.Rate, ph.RampTo, ph.Duration).shard(ph.Shard)
 	}
 	for k := 0; k < ph.Windows; k++ {
 		start := time.Duration(k) * r.window
@@ -155,6 +156,7 @@ func (g *Generator) newPhaseRun(ph Phase) *phaseRun {
 			length = ph.Duration - start
 		}
 		rec := newRecorder(k, start, length, len(g.cfg.Requests))
+		rec.timeline.keep = g.cfg.TimelineHistograms
 		if g.cfg.Meter != nil {
 			rec.meter = g.cfg.Meter()
 		}

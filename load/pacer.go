@@ -22,7 +22,11 @@ type schedule struct {
 	rate0    float64 // hits per second at t=0
 	slope    float64 // change of rate per second
 	duration time.Duration
-	hits     uint64 // total hits the schedule calls for
+	hits     uint64 // hits this schedule sends (this shard's share)
+	all      uint64 // hits of the whole (unsharded) schedule
+	// first and stride shard the schedule (shard.go): local hit k is
+	// global hit first + k·stride; stride 0 means unsharded.
+	first, stride uint64
 }
 
 // newSchedule returns the schedule of a constant rate (rampTo <= 0) or of a
@@ -33,6 +37,7 @@ func newSchedule(rate, rampTo float64, d time.Duration) schedule {
 		s.slope = (rampTo - rate) / d.Seconds()
 	}
 	s.hits = uint64(math.Round(s.hitsBy(d)))
+	s.all = s.hits
 	return s
 }
 
@@ -54,6 +59,7 @@ func (s schedule) rateAt(t time.Duration) float64 {
 // solves rate0·t + slope·t²/2 = n in the form 2n / (rate0 + √(rate0² +
 // 2·slope·n)), which is exact for slope 0 and stable for small slopes.
 func (s schedule) due(n uint64) time.Duration {
+	n = s.global(n)
 	if n == 0 {
 		return 0
 	}
@@ -69,15 +75,15 @@ func (s schedule) due(n uint64) time.Duration {
 	return time.Duration(2 * fn / den * 1e9)
 }
 
-// firstHitAt is the index of the first hit due at or after t, bounded by the
-// schedule's length.
+// firstHitAt is the (local) index of the first hit due at or after t,
+// bounded by the schedule's length.
 func (s schedule) firstHitAt(t time.Duration) uint64 {
 	h := math.Ceil(s.hitsBy(t) - 1e-9)
 	if h <= 0 {
 		return 0
 	}
-	if n := uint64(h); n < s.hits {
-		return n
+	if n := uint64(h); n < s.all {
+		return s.local(n)
 	}
 	return s.hits
 }

@@ -23,6 +23,9 @@ type timeline struct {
 	cur      point // the open interval; its index is len(points)
 	hist     *hdrhistogram.Histogram
 	secs     sections
+	// keep stores each interval's histogram in its point (for agents,
+	// whose timelines are merged exactly; see timeline_hist.go).
+	keep bool
 }
 
 // point is a results.Point under construction.
@@ -33,6 +36,7 @@ type point struct {
 	cpuN             int
 	rss              uint64
 	kinds            map[string]uint64 // nil until an error happens
+	hist             string // encoded histogram of the interval (keep only)
 }
 
 func newTimeline(max int) *timeline {
@@ -57,6 +61,9 @@ func (t *timeline) flush() {
 		t.cur.p50 = usToMs(t.hist.ValueAtQuantile(50))
 		t.cur.p99 = usToMs(t.hist.ValueAtQuantile(99))
 		t.cur.max = usToMs(t.hist.Max())
+		if t.keep {
+			t.cur.hist = encodeOrEmpty(t.hist)
+		}
 		t.hist.Reset()
 	}
 	t.points = append(t.points, t.cur)
@@ -94,6 +101,9 @@ func mergePoints(a, b point) point {
 	}
 	if m.requests > 0 {
 		m.p50 = (a.p50*float64(a.requests) + b.p50*float64(b.requests)) / float64(m.requests)
+	}
+	if a.hist != "" || b.hist != "" {
+		mergeKept(&m, a.hist, b.hist)
 	}
 	return m
 }
@@ -149,6 +159,7 @@ func (t *timeline) result() []results.Point {
 			CPU:          -1,
 			RSSBytes:     p.rss,
 			ErrorsByKind: p.kinds,
+			Histogram:    p.hist,
 		}
 		if p.cpuN > 0 {
 			out[i].CPU = p.cpuSum / float64(p.cpuN)

@@ -305,6 +305,9 @@ type Step struct {
 	// Database holds the PostgreSQL tier's figures (database topologies;
 	// see database.go).
 	Database *DatabaseStats `json:"database,omitempty"`
+	// Agents holds each generator agent's share when several agents sent
+	// the step (run --generators N); nil for a single generator.
+	Agents []AgentStep `json:"agents,omitempty"`
 }
 
 // Latency summarises a latency distribution, in milliseconds.
@@ -342,6 +345,10 @@ type Point struct {
 	// Instances is how many instances were behind the balancer during
 	// the second (0: not tracked; set when the target scales).
 	Instances int `json:"instances,omitempty"`
+	// Histogram is the second's latency histogram (HDR V2 compressed,
+	// base64), sent by generator agents so the coordinator merges the
+	// timeline exactly; merged steps do not keep it.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // Resources is the target's resource use during a step.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/scalebench/scalebench/agents"
 	"github.com/scalebench/scalebench/analysis"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
@@ -74,6 +75,10 @@ type Options struct {
 	// before every write of results.json and before a finished target is
 	// shown to the Observer (see secrets.Redactor.Scrub).
 	Scrub func(run *results.Run)
+	// Agents, when set, are the generator agents that send the load
+	// (run --generators N; the caller starts and closes them). Plain
+	// request scenarios only.
+	Agents *agents.Pool
 }
 
 // Run measures every target of the scenario in order and returns the run,

@@ -25,6 +25,9 @@ type finisher interface {
 
 // newWorkload picks the workload for the scenario.
 func newWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, opts Options, live func(load.Live)) (workload, error) {
+	if opts.Agents != nil {
+		return newAgentsWorkload(sc, t, dep, opts, live) // agents.go
+	}
 	if sc.IsWebSocket() {
 		return newWSWorkload(sc, t, dep, opts, live)
 	}

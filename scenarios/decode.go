@@ -75,10 +75,15 @@ func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
 			s.WebSocket = newWebSocket()
 			d.websocket(v, p, s.WebSocket)
 		},
+		"generators": func(v *yaml.Node, p string) {
+			s.Generators = &Generators{}
+			d.generators(v, p, s.Generators)
+		},
 	})
 	if present == nil {
 		return
 	}
+	d.checkGenerators(present)
 	if ws, ok := present["websocket"]; ok {
 		// A WebSocket scenario's load is its websocket section.
 		for _, k := range []string{"requests", "load"} {

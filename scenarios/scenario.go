@@ -37,6 +37,9 @@ type Scenario struct {
 	// built-in ones (Authorization, Cookie, X-Api-Key, …): they are
 	// [redacted] in every output.
 	SecretHeaders []string `yaml:"secret_headers" json:"secret_headers,omitempty"`
+	// Generators, when set, sends the load through that many generator
+	// agents merged exactly (see generators.go).
+	Generators *Generators `yaml:"generators" json:"generators,omitempty"`
 
 	// Source is the path or built-in name the scenario was loaded from.
 	Source string `yaml:"-" json:"-"`

@@ -140,6 +140,7 @@ func TestSchemaMatchesModel(t *testing.T) {
 		{"load", defs["load"].(map[string]any), LoadShape{}},
 		{"ramp", defs["ramp"].(map[string]any), Ramp{}},
 		{"slo", defs["slo"].(map[string]any), SLO{}},
+		{"generators", defs["generators"].(map[string]any), Generators{}},
 		{"target", defs["target"].(map[string]any), Target{}},
 	} {
 		want := yamlFields(reflect.TypeOf(tc.model))

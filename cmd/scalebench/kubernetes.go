@@ -46,6 +46,8 @@ func kubernetesCommand() *cli.Command {
 				&cli.StringFlag{Name: "scenario", Value: "quickstart", Usage: "scenario file or built-in suite holding the targets"},
 				&cli.StringFlag{Name: "out", Value: ".", Usage: "write the files into `DIR`"},
 				&cli.StringFlag{Name: "namespace", Value: "scalebench", Usage: "namespace of the objects"},
+				&cli.IntFlag{Name: "agents", Usage: "also write agents.yaml: `N` generator agents as an Indexed Job (see docs/distributed.md)"},
+				&cli.Float64Flag{Name: "agent-cpu", Value: 1, Usage: "CPU request and limit of each agent pod, in cores"},
 			}, dockerFlags()...),
 			Action: kubernetesExport,
 		}},
@@ -76,6 +78,23 @@ func kubernetesExport(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.Writer, "%s: wrote %s; apply it with: kubectl apply -f %s\n", t.Name, path, path)
 	}
+	return exportAgents(c, o)
+}
+
+// exportAgents writes agents.yaml when --agents is given.
+func exportAgents(c *cli.Context, o kubernetes.ManifestOptions) error {
+	if c.Int("agents") == 0 {
+		return nil
+	}
+	data, err := kubernetes.ExportAgents(o, kubernetes.AgentsOptions{Count: c.Int("agents"), CPU: c.Float64("agent-cpu")})
+	if err != nil {
+		return usageError{err}
+	}
+	path := filepath.Join(c.String("out"), "agents.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "agents: wrote %s; create the Secret %s (key token), then kubectl apply -f %s\n", path, kubernetes.AgentTokenSecret, path)
 	return nil
 }
 

@@ -62,6 +62,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			reapCommand(),
 			relayCommand(),
 			kubernetesCommand(),
+			agentCommand(),
 		},
 	}
 	for _, c := range app.Commands {

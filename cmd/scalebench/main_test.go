@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 		stopOrExit(make(chan struct{}), os.Stderr)
 		os.Exit(0) // not reached: stopOrExit exits
 	}
-	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker", "reap"}, os.Args[1]) {
+	if len(os.Args) > 1 && slices.Contains([]string{"serve", "balance", "worker", "reap", "agent"}, os.Args[1]) {
 		os.Exit(exitCode(run(append([]string{"scalebench"}, os.Args[1:]...), os.Stdout, os.Stderr), os.Stderr))
 	}
 	os.Exit(m.Run())

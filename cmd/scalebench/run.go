@@ -41,7 +41,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "engine", Usage: "HTTP client engine: auto, nethttp or fast (default: the scenario's load.engine, else auto)"},
 			&cli.Float64Flag{Name: "for-rate", Usage: "size every scaling sweep for `REQ_PER_S` (sets slo.target_rate; docs/capacity.md)"},
 			&cli.BoolFlag{Name: "no-health-check", Usage: "send load to url: targets without checking their health path first"},
-		}, append(append(dockerFlags(), kubeFlags()...), baselineFlags()...)...),
+		}, append(append(append(dockerFlags(), kubeFlags()...), baselineFlags()...), generatorFlags()...)...),
 		Action: func(c *cli.Context) error {
 			base, err := baselineArgsFrom(c)
 			if err != nil {
@@ -62,6 +62,8 @@ func runCommand() *cli.Command {
 				noHealth:   c.Bool("no-health-check"),
 				docker:     dockerOptionsFrom(c),
 				kube:       kubeOptionsFrom(c),
+				generators: c.Int("generators"),
+				agentsIn:   c.String("agents-in"),
 				stdout:     c.App.Writer,
 				stderr:     c.App.ErrWriter,
 
@@ -86,6 +88,8 @@ type runArgs struct {
 	noHealth   bool
 	docker     dockerOptions
 	kube       kubeOptions
+	generators int    // --generators (generators.go)
+	agentsIn   string // --agents-in
 	stdout     io.Writer
 	stderr     io.Writer
 	// leftovers are run warnings about earlier runs cleaned up at start.
@@ -267,6 +271,13 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		run.SLO.TargetRate = sc.SLO.TargetRate
 	}
 	genCPUs := pinGenerator(drv, &run.Environment)
+	pool, err := startAgents(ctx, sc, a, run)
+	if err != nil {
+		return nil, err
+	}
+	if pool != nil {
+		defer pool.Close()
+	}
 
 	n := len(sc.Targets)
 	if len(a.only) > 0 {
@@ -285,6 +296,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 		MinEffect:     a.minEffect,
 		Scrub:         scrubRun(red),
 		NoHealthCheck: a.noHealth,
+		Agents:        pool,
 		AfterTarget: func(ctx context.Context, run *results.Run) error {
 			_, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run})
 			return err

@@ -108,9 +108,9 @@ func (g *Generator) hostClient(conns *connSet, workers int) *fasthttp.HostClient
 		ReadBufferSize:         fastReadBuffer,
 		ConnPoolStrategy:       fasthttp.LIFO,
 		DisablePathNormalizing: true,
-		// Like net/http: retry once, and only an idempotent request whose
-		// kept-alive connection the server had closed before answering.
-		MaxIdemponentCallAttempts: 2,
+		// Like net/http: retry only an idempotent request whose kept-alive
+		// connection the server had closed before answering.
+		MaxIdemponentCallAttempts: fastRetries,
 		RetryIfErr:                retryClosedIdle,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -122,11 +122,21 @@ func headerOf(rh *fasthttp.ResponseHeader) http.Header {
 // idempotent request whose connection the server closed before the first
 // byte of a response, which is what happens when a kept-alive connection
 // was closed by the server while idle. net/http retries the same case.
+// fastRetries bounds the attempts of one idempotent request on closed
+// kept-alive connections.
+const fastRetries = 5
+
 func retryClosedIdle(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
 	h := &req.Header
 	idempotent := h.IsGet() || h.IsHead() || h.IsPut() || h.IsDelete() || h.IsOptions()
-	closed := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
-	return false, idempotent && closed && attempts < 2
+	// A kept-alive connection the server closed or reset before answering
+	// (an nginx reload, a replaced upstream): net/http resends such a
+	// request too. net/http notices dead idle connections in the
+	// background; fasthttp finds them only by using them, and a reload
+	// kills every idle one at once, so several may be tried in a row.
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, fasthttp.ErrConnectionClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return false, idempotent && closed && attempts < fastRetries
 }
 
 // classifyErr returns the error kind of a request that got no response

@@ -36,7 +36,7 @@ type point struct {
 	cpuN             int
 	rss              uint64
 	kinds            map[string]uint64 // nil until an error happens
-	hist             string // encoded histogram of the interval (keep only)
+	hist             string            // encoded histogram of the interval (keep only)
 }
 
 func newTimeline(max int) *timeline {

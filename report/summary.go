@@ -162,7 +162,11 @@ func (p printer) verdict(v Verdict) {
 		}
 		detail := targetDetail(t)
 		if t.Wins > 0 {
-			detail += fmt.Sprintf(", clearly best at %d of %d levels", t.Wins, len(v.Levels))
+			levels := len(v.Levels)
+			if levels < t.Wins { // a capacity search: its probes are not verdict levels
+				levels = t.Compared
+			}
+			detail += fmt.Sprintf(", clearly best at %d of %d levels", t.Wins, levels)
 		}
 		if t.TiedBest > 0 {
 			detail += fmt.Sprintf(", tied best at %d", t.TiedBest)

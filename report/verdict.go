@@ -112,6 +112,9 @@ type TargetVerdict struct {
 	// those where it shared the best place.
 	Wins     int
 	TiedBest int
+	// Compared is how many load levels the analysis compared this target
+	// at (capacity probes included, which the per-level verdict leaves out).
+	Compared int
 	// CapacityReason is the sentence, with the interval, that made the
 	// capacity call ("capacity 200 req/s: at 350 req/s p99 80 ms [70, 95]
 	// > 50 ms").
@@ -284,6 +287,7 @@ func overlay(v *Verdict) {
 	for i := range v.Targets {
 		if i < len(a.Targets) && a.Targets[i].Name == v.Targets[i].Name {
 			v.Targets[i].Wins, v.Targets[i].TiedBest = a.Targets[i].Wins, a.Targets[i].TiedBest
+			v.Targets[i].Compared = a.Targets[i].Levels
 			v.Targets[i].CapacityReason = a.Targets[i].CapacityReason
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/user"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/scalebench/scalebench/targets/logtail"
 	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
@@ -67,20 +67,7 @@ func (s *Server) Err() error {
 }
 
 // LogTail returns the end of the server's log.
-func (s *Server) LogTail() string {
-	f, err := os.Open(s.logPath)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return ""
-	}
-	off := max(st.Size()-tailBytes, 0)
-	b, _ := io.ReadAll(io.NewSectionReader(f, off, st.Size()-off))
-	return string(b)
-}
+func (s *Server) LogTail() string { return logtail.Read(s.logPath, tailBytes) }
 
 // Kill sends SIGKILL to the server's process group and waits until the
 // postmaster is reaped: a crash, which Err reports. Stop must still be

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/logtail"
 	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
@@ -123,23 +123,7 @@ func (p *proc) stop(ctx context.Context) {
 func (p *proc) tail() string { return readTail(p.logPath) }
 
 // readTail returns the last tailBytes of a file ("" when unreadable).
-func readTail(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return ""
-	}
-	off := max(st.Size()-tailBytes, 0)
-	b, err := io.ReadAll(io.NewSectionReader(f, off, st.Size()-off))
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
+func readTail(path string) string { return logtail.Read(path, tailBytes) }
 
 // stopAll stops ps concurrently, so tearing down N processes takes one
 // grace period rather than N.

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/logtail"
 	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
@@ -317,20 +318,7 @@ func (s *Server) Err() error {
 }
 
 // LogTail returns the end of the server's log.
-func (s *Server) LogTail() string {
-	f, err := os.Open(s.logPath)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return ""
-	}
-	off := max(st.Size()-tailBytes, 0)
-	b, _ := io.ReadAll(io.NewSectionReader(f, off, st.Size()-off))
-	return string(b)
-}
+func (s *Server) LogTail() string { return logtail.Read(s.logPath, tailBytes) }
 
 // Kill sends SIGKILL to the server's process group and waits until it is
 // reaped. It simulates a crash: Err reports it. Stop must still be called

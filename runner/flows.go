@@ -76,11 +76,14 @@ func (w *flowsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step,
 	}
 	before, berr := w.sample(ctx)
 	started := time.Now()
+	marks := everySecond(ctx, w.sample, started, before, berr == nil)
 	res, err := flow.Run(ctx, cfg)
+	cpuMarks := marks()
 	if ph.Discard {
 		return nil, nil
 	}
 	st := flowStep(ph, started, res)
+	attachCPU(st.Sections, cpuMarks)
 	if after, aerr := w.sample(context.WithoutCancel(ctx)); berr == nil && aerr == nil && res.ElapsedS > 0 {
 		st.Resources.CPUCoresMean = round3((after.CPUSeconds - before.CPUSeconds) / res.ElapsedS)
 		st.Resources.RSSBytesMax = after.RSSBytes
@@ -182,5 +185,72 @@ func mergeEncoded(h *hdrhistogram.Histogram, enc string) {
 	}
 	if d, err := hdrhistogram.Decode([]byte(enc)); err == nil {
 		h.Merge(d)
+	}
+}
+
+// cpuMark is the target's cumulative CPU time at an offset into a step.
+type cpuMark struct {
+	at  time.Duration
+	cpu float64
+}
+
+// everySecond samples the target's CPU once a second from start (the flow
+// runner's slices are whole seconds from it) until the returned function
+// is called, which stops it and returns the marks, first at 0 when first
+// is known. The samples give each slice its CPU, for an interval on CPU
+// per request (stats.Figures).
+func everySecond(ctx context.Context, sample func(context.Context) (load.Usage, error), start time.Time, first load.Usage, known bool) func() []cpuMark {
+	var marks []cpuMark
+	if known {
+		marks = append(marks, cpuMark{0, first.CPUSeconds})
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k := 1; k <= maxFlowSamples; k++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(start.Add(time.Duration(k) * time.Second))):
+			}
+			t0 := time.Since(start)
+			if u, err := sample(ctx); err == nil {
+				marks = append(marks, cpuMark{(t0 + time.Since(start)) / 2, u.CPUSeconds})
+			}
+		}
+	}()
+	return func() []cpuMark {
+		cancel()
+		<-done
+		return marks
+	}
+}
+
+// maxFlowSamples bounds a flow step's CPU samples (one per second).
+const maxFlowSamples = 3600
+
+// markSlack is how far from a slice's edge a sample may be taken and
+// still count as taken at the edge.
+const markSlack = 150 * time.Millisecond
+
+// attachCPU gives each slice the target's CPU between the samples at its
+// edges; a slice without a sample near both edges stays CPU unknown.
+func attachCPU(secs []results.Section, marks []cpuMark) {
+	at := func(s float64) (float64, bool) {
+		want := time.Duration(s * float64(time.Second))
+		for _, m := range marks {
+			if d := m.at - want; d > -markSlack && d < markSlack {
+				return m.cpu, true
+			}
+		}
+		return 0, false
+	}
+	for i := range secs {
+		a, okA := at(secs[i].StartS)
+		b, okB := at(secs[i].StartS + secs[i].Seconds)
+		if okA && okB && b >= a {
+			secs[i].CPUSeconds, secs[i].CPUKnown = b-a, true
+		}
 	}
 }

@@ -202,7 +202,6 @@ func (w *wsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, er
 		w.fillUsage(&st, samples)
 		wsExtra(&st)
 		wsLost(&st)
-		st.Sections = wsSections(st.WebSocket.Timeline)
 		stats.Figures(&st)
 		out = append(out, st)
 	}
@@ -362,16 +361,4 @@ func kinds(m map[string]uint64) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
-}
-
-// wsSections turns a WebSocket step's per-second timeline into the time
-// slices its throughput interval is made from (messages received per
-// second). The generator keeps no per-second fan-out histogram, so the
-// fan-out latency percentiles get no interval (ci_not_enough_data).
-func wsSections(tl []results.WebSocketPoint) []results.Section {
-	out := make([]results.Section, 0, len(tl))
-	for _, p := range tl {
-		out = append(out, results.Section{StartS: p.T, Seconds: 1, Requests: p.MessagesSent, Successes: p.Received})
-	}
-	return out
 }

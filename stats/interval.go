@@ -27,6 +27,15 @@ const (
 	// must hold for its own estimate of that percentile to mean anything:
 	// a batch for p99 holds at least TailPerBatch/(1-0.99) requests.
 	TailPerBatch = 5
+	// RunToRunSD is the standard deviation, on the log scale, by which a
+	// latency percentile moves between runs of the same step on the same
+	// machine beyond what its batches show: minutes apart the machine's
+	// state (timers, caches, frequency, placement) differs, and no
+	// interval computed from within one run can see that. It enters every
+	// latency interval in quadrature with the batch spread, divided by the
+	// number of trials pooled. Calibrated with scripts/coverage.sh, which
+	// prints the run-to-run spread it observes (docs/statistics.md).
+	RunToRunSD = 0.03
 )
 
 // T is the two-sided Student's t critical value at Level for df degrees
@@ -139,22 +148,35 @@ func pick(secs []results.Section, idx []int) batch {
 // histograms (µs). ok is false when the step is too short for two batches
 // of MinBatchRequests(q).
 func QuantileCI(secs []results.Section, q, whole float64) (results.Interval, bool) {
+	lat := withLatency(secs)
 	var est []float64
-	for _, idx := range Batches(withLatency(secs), MinBatchRequests(q)) {
-		h := mergeLatency(pick(withLatency(secs), idx))
+	for _, idx := range Batches(lat, MinBatchRequests(q)) {
+		h := mergeLatency(pick(lat, idx))
 		if h.TotalCount() == 0 {
 			continue
 		}
 		est = append(est, float64(h.ValueAtQuantile(q))/1000)
 	}
-	return logSectioning(whole, est)
+	return logSectioning(whole, est, RunToRunSD*RunToRunSD/float64(trialCount(lat)))
+}
+
+// trialCount is the number of distinct trials secs come from (at least 1).
+func trialCount(secs []results.Section) int {
+	seen := map[int]bool{}
+	for _, s := range secs {
+		seen[s.Trial] = true
+	}
+	return max(len(seen), 1)
 }
 
 // logSectioning is Sectioning on the logarithms, mapped back: latency
 // varies by factors (a slow second is twice as slow, not 2 ms slower), so
-// its interval is asymmetric and never reaches below zero. With a value
-// that is not positive it falls back to Sectioning, floored at 0.
-func logSectioning(whole float64, est []float64) (results.Interval, bool) {
+// its interval is asymmetric and never reaches below zero. drift is a
+// variance on the log scale that the batches cannot show (RunToRunSD²/k)
+// and widens the interval in quadrature; 0 when est are whole runs, whose
+// spread already holds it. With a value that is not positive it falls
+// back to Sectioning, floored at 0.
+func logSectioning(whole float64, est []float64, drift float64) (results.Interval, bool) {
 	positive := whole > 0
 	logs := make([]float64, len(est))
 	for i, x := range est {
@@ -167,6 +189,12 @@ func logSectioning(whole float64, est []float64) (results.Interval, bool) {
 		return iv, ok
 	}
 	iv, ok := Sectioning(math.Log(whole), logs)
+	if ok && drift > 0 {
+		z := distuv.UnitNormal.Quantile(1 - (1-Level)/2)
+		h := (iv[1] - iv[0]) / 2
+		h = math.Sqrt(h*h + z*z*drift)
+		iv = results.Interval{math.Log(whole) - h, math.Log(whole) + h}
+	}
 	// A handful of wildly different batches can put the upper bound past
 	// anything measurable (the histograms' ceiling, 1 h): that is no
 	// interval at all, and is reported as not enough data.

@@ -216,7 +216,7 @@ func betweenTrials(st *results.Step) {
 		var iv results.Interval
 		var ok bool
 		if strings.HasPrefix(name, "p") {
-			iv, ok = logSectioning(whole, col(f))
+			iv, ok = logSectioning(whole, col(f), 0)
 		} else {
 			iv, ok = Sectioning(whole, col(f))
 		}

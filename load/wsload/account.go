@@ -4,7 +4,9 @@ import (
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
 )
 
 // Histogram geometry, as in package load: microseconds, 1 µs to 1 h, 3
@@ -34,6 +36,19 @@ type recvShard struct {
 	received, delivered, duplicates, unexpected, order uint64
 	hist                                               *hdrhistogram.Histogram
 	sum                                                results.Exact
+	// sec holds the fan-out latencies of the current second, drained
+	// into the step's slices (its interval) once a second.
+	sec *hdrhistogram.Histogram
+}
+
+// recordDelivery records one delivery's fan-out latency (µs); the caller
+// holds sh.mu.
+func (sh *recvShard) recordDelivery(us int64) {
+	record(sh.hist, &sh.sum, us)
+	if sh.sec == nil {
+		sh.sec = hdrhistogram.New(histLowest, histHighest, stats.SliceDigits)
+	}
+	_ = sh.sec.RecordValue(min(max(us, 0), histHighest)) // in range
 }
 
 // seqWindow tracks which of the last 64 sequence numbers of one sender a

@@ -201,7 +201,7 @@ func (r *run) receive(cl *client, b []byte, now int64) {
 		if verdict == seqLate {
 			sh.order++
 		}
-		record(sh.hist, &sh.sum, (now-h.intended)/1000)
+		sh.recordDelivery((now - h.intended) / 1000)
 	}
 	sh.mu.Unlock()
 }

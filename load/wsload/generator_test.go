@@ -1,9 +1,11 @@
 package wsload
 
 import (
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/scalebench/scalebench/stats"
 	"github.com/scalebench/scalebench/targets/app/ws"
 )
 
@@ -88,5 +90,33 @@ func TestKilledReplicaShowsDisconnectsAndEndsOnTime(t *testing.T) {
 	// 2 s of load + 0.5 s grace + closing: generous, a hang takes far longer.
 	if elapsed > 6*time.Second {
 		t.Errorf("run took %s, want about 2.5 s", elapsed)
+	}
+}
+
+// TestFanoutSlicesFeedTheInterval: the step's seconds carry fan-out
+// latency histograms (each delivery at most once), so its fan-out
+// percentiles get an interval like an HTTP step's latency.
+func TestFanoutSlicesFeedTheInterval(t *testing.T) {
+	in := startInstance(t, "a", ws.Local{})
+	cfg := fixed(in.URL)
+	cfg.Hold = 3500 * time.Millisecond
+	res := runLoad(t, cfg)
+	s := res.Steps[0]
+	var inSlices uint64
+	withLatency := 0
+	for _, sec := range s.Sections {
+		if sec.Latency != nil {
+			inSlices += uint64(sec.Latency.TotalCount())
+			withLatency++
+		}
+	}
+	if withLatency < 2 || inSlices == 0 || inSlices > s.WebSocket.Delivered {
+		t.Fatalf("%d slices with latency holding %d deliveries (of %d): want ≥ 2 slices, none counted twice",
+			withLatency, inSlices, s.WebSocket.Delivered)
+	}
+	st := s.ResultsStep(cfg.MessageRate)
+	stats.Figures(&st)
+	if st.LatencyCI == nil || slices.Contains(st.CINotEnoughData, "p50") || !st.LatencyCI.P50.Contains(st.Latency.P50) {
+		t.Errorf("fan-out p50 %v interval %v (not enough data: %v), want an interval around it", st.Latency.P50, st.LatencyCI, st.CINotEnoughData)
 	}
 }

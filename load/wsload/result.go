@@ -39,6 +39,9 @@ type StepResult struct {
 	Warnings []string
 	// Connect and Fanout are the step's HDR histograms (µs).
 	Connect, Fanout *hdrhistogram.Histogram
+	// Sections are the step's seconds (messages sent and received, fan-out
+	// latencies), which its intervals are made from (stats.Figures).
+	Sections []results.Section
 }
 
 // ResultsStep maps the step to a results.Step: Requests are messages sent,
@@ -61,6 +64,7 @@ func (s StepResult) ResultsStep(messageRate float64) results.Step {
 		Valid:       len(s.Warnings) == 0,
 		Warnings:    s.Warnings,
 		WebSocket:   &ws,
+		Sections:    s.Sections,
 	}
 }
 
@@ -135,6 +139,7 @@ func (r *run) stepResult(k int, s *step) StepResult {
 		warnings = append(warnings, fmt.Sprintf("timeline cut at %d points", maxPoints))
 	}
 	conn := s.connectHist
+	slices := s.slices.List()
 	s.mu.Unlock()
 	warnings = append(warnings, unreachable(&ws)...)
 
@@ -145,7 +150,7 @@ func (r *run) stepResult(k int, s *step) StepResult {
 		}
 	}
 	return StepResult{Index: k, StartedAt: s.startedAt, DurationS: dur, WebSocket: ws,
-		Warnings: warnings, Connect: conn, Fanout: fan}
+		Warnings: warnings, Connect: conn, Fanout: fan, Sections: slices}
 }
 
 func nonEmpty(m map[string]uint64) map[string]uint64 {

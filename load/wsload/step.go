@@ -9,6 +9,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
 )
 
 // maxPoints bounds a step's timeline (one point per second).
@@ -39,6 +40,7 @@ type step struct {
 	connectSum     results.Exact
 	timeline       []results.WebSocketPoint
 	timelineCut    bool
+	slices         stats.Slices
 
 	shards [shards]recvShard
 }
@@ -99,6 +101,27 @@ func (s *step) deliveredTotal() uint64 {
 	return n
 }
 
+// drainSecond merges and clears the shards' fan-out latencies of the
+// second that just ended (nil when none arrived). Deliveries of an earlier
+// step's messages that arrive later stay out of every slice; they are in
+// that step's whole histogram.
+func (s *step) drainSecond() *hdrhistogram.Histogram {
+	var out *hdrhistogram.Histogram
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		if sh.sec != nil && sh.sec.TotalCount() > 0 {
+			if out == nil {
+				out = hdrhistogram.New(histLowest, histHighest, stats.SliceDigits)
+			}
+			out.Merge(sh.sec)
+			sh.sec.Reset()
+		}
+		sh.mu.Unlock()
+	}
+	return out
+}
+
 // sample appends one timeline point per second to the current step and
 // calls Observe, until ctx ends.
 func (r *run) sample(ctx context.Context) {
@@ -123,12 +146,14 @@ func (r *run) sample(ctx context.Context) {
 			Disconnects:     disc - lastDisc,
 		}
 		lastSent, lastRecv, lastDisc = sent, recv, disc
+		fan := s.drainSecond()
 		s.mu.Lock()
 		if len(s.timeline) < maxPoints {
 			s.timeline = append(s.timeline, p)
 		} else {
 			s.timelineCut = true
 		}
+		s.slices.Add(results.Section{StartS: max(p.T-1, 0), Seconds: 1, Requests: p.MessagesSent, Successes: p.Received}, fan)
 		s.mu.Unlock()
 		if r.cfg.Observe != nil {
 			r.cfg.Observe(Live{Step: k, Elapsed: time.Duration(now), ConnectionsOpen: p.ConnectionsOpen,

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
@@ -121,7 +122,8 @@ func serve(w http.ResponseWriter, _ *http.Request) {
 func report(ms []measurement, all *hdrhistogram.Histogram, rate float64, runs, trials int, dur time.Duration) {
 	fmt.Printf("coverage of the 95%% intervals: %d runs of %d trial(s) × %v at %g req/s (served: %.1f ms + Exp(mean %.1f ms), slept)\n",
 		runs, max(trials, 1), dur, rate, baseMs, meanMs)
-	fmt.Printf("%-10s %10s %10s %14s %14s %10s\n", "figure", "truth", "nominal", "held (pooled)", "held (nominal)", "n/a")
+	fmt.Printf("%-10s %10s %10s %14s %14s %14s %6s\n", "figure", "truth", "nominal", "held (pooled)", "valid runs", "held (nominal)", "n/a")
+	var spread []string
 	for _, f := range []struct {
 		name string
 		q    float64
@@ -132,7 +134,7 @@ func report(ms []measurement, all *hdrhistogram.Histogram, rate float64, runs, t
 		{"p99", 99, func(m measurement) (float64, results.Interval) { return m.lat.P99, m.ci.P99 }},
 	} {
 		truth := float64(all.ValueAtQuantile(f.q)) / 1000
-		held, heldNom, na := 0, 0, 0
+		held, heldNom, na, valid, heldValid := 0, 0, 0, 0, 0
 		for _, m := range ms {
 			if contains(m.unknown, f.name) {
 				na++
@@ -142,20 +144,56 @@ func report(ms []measurement, all *hdrhistogram.Histogram, rate float64, runs, t
 			if iv.Contains(truth) {
 				held++
 			}
+			if m.valid {
+				valid++
+				if iv.Contains(truth) {
+					heldValid++
+				}
+			}
 			if iv.Contains(nominal(f.q / 100)) {
 				heldNom++
 			}
 		}
 		n := len(ms) - na
-		fmt.Printf("%-10s %10.3f %10.3f %13s %14s %10d\n", f.name, truth, nominal(f.q/100), share(held, n), share(heldNom, n), na)
+		fmt.Printf("%-10s %10.3f %10.3f %14s %14s %14s %6d\n", f.name, truth, nominal(f.q/100), share(held, n), share(heldValid, valid), share(heldNom, n), na)
+		spread = append(spread, runSpread(f.name, ms, f.get))
 	}
-	held := 0
+	held, valid, heldValid := 0, 0, 0
 	for _, m := range ms {
 		if m.tputCI.Contains(rate) {
 			held++
 		}
+		if m.valid {
+			valid++
+			if m.tputCI.Contains(rate) {
+				heldValid++
+			}
+		}
 	}
-	fmt.Printf("%-10s %10.1f %10s %13s %14s %10d\n", "throughput", rate, "-", share(held, len(ms)), "-", 0)
+	fmt.Printf("%-10s %10.1f %10s %14s %14s %14s %6d\n", "throughput", rate, "-", share(held, len(ms)), share(heldValid, valid), "-", 0)
+	fmt.Println("\nrun-to-run spread on the log scale (sd of the runs' estimates) vs the sd the intervals imply (log half-width / 1.96):")
+	for _, l := range spread {
+		fmt.Println(l)
+	}
+}
+
+// runSpread compares how far a figure moved between runs with how far the
+// runs' own intervals said it could: the first larger means the intervals
+// are too narrow (stats.RunToRunSD is the allowance for it).
+func runSpread(name string, ms []measurement, get func(measurement) (float64, results.Interval)) string {
+	var logs, implied []float64
+	for _, m := range ms {
+		v, iv := get(m)
+		if v <= 0 || iv[0] <= 0 || contains(m.unknown, name) {
+			continue
+		}
+		logs = append(logs, math.Log(v))
+		implied = append(implied, (math.Log(iv[1])-math.Log(iv[0]))/2/1.96)
+	}
+	if len(logs) < 2 {
+		return fmt.Sprintf("%-10s not enough runs", name)
+	}
+	return fmt.Sprintf("%-10s observed %.4f  implied %.4f (mean)", name, stat.StdDev(logs, nil), stat.Mean(implied, nil))
 }
 
 func share(k, n int) string {

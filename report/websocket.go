@@ -42,13 +42,16 @@ func hasWebSocket(run *results.Run) bool {
 // happened to the connections.
 var wsHeader = []string{"connections", "target", "open", "sent", "expected", "delivered", "missing", "dup", "delivery", "fan-out p50", "fan-out p99", "disconnects", "reconnect fail"}
 
-func wsRow(label, target string, w *results.WebSocketStats) []string {
+// The fan-out percentiles are the step's latency (a WebSocket step's
+// Latency is its fan-out latency) with their intervals.
+func wsRow(label, target string, s *results.Step) []string {
+	w := s.WebSocket
 	return []string{
 		label, target,
 		fmt.Sprintf("%d/%d", w.ConnectionsOpenMax, w.ConnectionsTarget),
 		Number(float64(w.MessagesSent)), Number(float64(w.DeliveriesExpected)), Number(float64(w.Delivered)),
 		Number(float64(w.Missing)), Number(float64(w.Duplicates)), Percent(w.DeliveryRatio),
-		Millis(w.FanoutLatency.P50), Millis(w.FanoutLatency.P99),
+		latencyWithCI(s, "p50"), latencyWithCI(s, "p99"),
 		Number(float64(w.Disconnects)), Number(float64(w.ReconnectFailures)),
 	}
 }
@@ -60,7 +63,7 @@ func wsRows(run *results.Run) [][]string {
 		for ti := range run.Targets {
 			t := &run.Targets[ti]
 			if s := stepAt(t, lv.Index); s != nil && s.WebSocket != nil {
-				out = append(out, wsRow(lv.Label, oneLine(t.Name), s.WebSocket))
+				out = append(out, wsRow(lv.Label, oneLine(t.Name), s))
 			}
 		}
 	}

@@ -29,6 +29,17 @@ func (r *phaseRun) steps() []results.Step {
 
 // step builds one results.Step from rec and judges its validity.
 func (r *phaseRun) step(rec *recorder) results.Step {
+	st := r.counts(rec)
+	notes := r.distributions(&st, rec)
+	r.resources(&st, rec)
+	st.Valid, st.Warnings = judge(r.facts(&st, rec))
+	st.Warnings = append(st.Warnings, notes...)
+	stats.Figures(&st)
+	return st
+}
+
+// counts is the step's identity, counts and rates.
+func (r *phaseRun) counts(rec *recorder) results.Step {
 	st := results.Step{
 		Index:     r.ph.Index + rec.index,
 		Model:     r.ph.Model,
@@ -52,11 +63,8 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 	} else {
 		st.Concurrency = r.ph.Concurrency
 	}
-	var elapsed time.Duration
-	if rec.any {
-		elapsed = rec.lastEnd - rec.firstSend
-		st.ElapsedS = elapsed.Seconds()
-	}
+	elapsed := rec.elapsed()
+	st.ElapsedS = elapsed.Seconds()
 	if rec.requests > 0 {
 		st.ErrorRate = float64(rec.errors) / float64(rec.requests)
 	}
@@ -84,19 +92,37 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 		}
 		st.RequestsByName[r.picker.names[i]] += n
 	}
+	return st
+}
 
+// elapsed is first send to last response (0 before any request).
+func (rec *recorder) elapsed() time.Duration {
+	if !rec.any {
+		return 0
+	}
+	return rec.lastEnd - rec.firstSend
+}
+
+// distributions sets the latency summaries, histograms, timeline and time
+// slices; it returns notes about histograms that could not be encoded.
+func (r *phaseRun) distributions(st *results.Step, rec *recorder) []string {
 	st.Latency = results.LatencyOf(rec.lat, &rec.latS)
 	st.ServiceTime = results.LatencyOf(rec.svc, &rec.svcS)
 	st.Histograms = map[string]string{}
-	notes := encode(&st, HistLatency, rec.lat)
-	notes = append(notes, encode(&st, HistServiceTime, rec.svc)...)
+	notes := encode(st, HistLatency, rec.lat)
+	notes = append(notes, encode(st, HistServiceTime, rec.svc)...)
 	if r.open {
 		st.ScheduleLag = results.LatencyOf(rec.lag, &rec.lagS)
-		notes = append(notes, encode(&st, HistScheduleLag, rec.lag)...)
+		notes = append(notes, encode(st, HistScheduleLag, rec.lag)...)
 	}
 	st.Timeline = rec.timeline.result()
 	st.Sections = rec.timeline.secs.result(st.Timeline, rec.timeline.interval, rec.lastEnd-rec.start)
+	return notes
+}
 
+// resources sets the target's and the generator's resource use and
+// Little's law check.
+func (r *phaseRun) resources(st *results.Step, rec *recorder) {
 	u := rec.usage
 	st.Resources = results.Resources{RSSBytesMax: u.rssMax, Samples: u.samples}
 	if u.tgtWall > 0 {
@@ -107,11 +133,14 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 		st.Generator.CPUCores = round3(u.genCPU / u.genWall)
 		st.Generator.Saturated = st.Generator.CPUCores >= saturatedRatio*float64(st.Generator.CPUsAvailable)
 	}
-	if elapsed > 0 {
+	if elapsed := rec.elapsed(); elapsed > 0 {
 		st.LittlesLaw = littlesLaw(rec.little.mean(), float64(rec.requests)/elapsed.Seconds(),
 			rec.svcS.MeanUs()/1e6, rec.little.n)
 	}
+}
 
+// facts are what the validity rules judge the step on.
+func (r *phaseRun) facts(st *results.Step, rec *recorder) facts {
 	f := facts{
 		open:        r.open,
 		offered:     st.OfferedRate,
@@ -137,10 +166,7 @@ func (r *phaseRun) step(rec *recorder) results.Step {
 	if r.interrupted {
 		f.interrupted = interruptedText(r.stopAt, r.ph.Duration)
 	}
-	st.Valid, st.Warnings = judge(f)
-	st.Warnings = append(st.Warnings, notes...)
-	stats.Figures(&st)
-	return st
+	return f
 }
 
 // sendingWindow is the time over which the step's requests were sent: its

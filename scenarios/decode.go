@@ -282,70 +282,7 @@ func isTokenRune(r rune) bool {
 
 // load decodes the load section and checks that exactly one shape is given.
 func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
-	rateIn := func(x float64, v *yaml.Node, p, what string) {
-		switch {
-		case x <= 0:
-			d.add(v.Line, p, "must be > 0 %s, got %v", what, x)
-		case x > maxRate:
-			d.add(v.Line, p, "must be ≤ %d req/s, got %v", maxRate, x)
-		}
-	}
-	present := d.mapping(n, path, fields{
-		"rate": func(v *yaml.Node, p string) {
-			if d.number(v, p, &l.Rate) {
-				rateIn(l.Rate, v, p, "req/s")
-			}
-		},
-		"steps": func(v *yaml.Node, p string) {
-			l.Steps = []float64{}
-			if d.list(v, p, func(it *yaml.Node, ip string) {
-				var x float64
-				if d.number(it, ip, &x) {
-					rateIn(x, it, ip, "req/s")
-				}
-				l.Steps = append(l.Steps, x)
-			}) && len(l.Steps) == 0 {
-				d.add(v.Line, p, "must list at least one rate in req/s, e.g. [100, 200, 400]")
-			}
-			d.atMostSteps(v, p, len(l.Steps))
-		},
-		"ramp": func(v *yaml.Node, p string) {
-			l.Ramp = &Ramp{Windows: defaultRampWindows}
-			d.ramp(v, p, l.Ramp)
-		},
-		"concurrency": func(v *yaml.Node, p string) {
-			l.Concurrency = []int{}
-			one := func(it *yaml.Node, ip string) {
-				var c int
-				if d.integer(it, ip, &c) && (c < 1 || c > maxConcurrency) {
-					d.add(it.Line, ip, "must be between 1 and %d clients, got %d", maxConcurrency, c)
-				}
-				l.Concurrency = append(l.Concurrency, c)
-			}
-			if r := resolve(v); r != nil && r.Kind == yaml.ScalarNode {
-				one(v, p)
-				return
-			}
-			if d.list(v, p, one) && len(l.Concurrency) == 0 {
-				d.add(v.Line, p, "must list at least one number of clients, e.g. [10, 50]")
-			}
-			d.atMostSteps(v, p, len(l.Concurrency))
-		},
-		"search": func(v *yaml.Node, p string) {
-			l.Search, l.SearchLine = d.search(v, p), line(v)
-		},
-		"max_workers": func(v *yaml.Node, p string) {
-			if d.integer(v, p, &l.MaxWorkers) && (l.MaxWorkers < 1 || l.MaxWorkers > maxConcurrency) {
-				d.add(v.Line, p, "must be between 1 and %d, got %d", maxConcurrency, l.MaxWorkers)
-			}
-		},
-		"engine": func(v *yaml.Node, p string) {
-			if d.str(v, p, &l.Engine) {
-				d.oneOf(v, p, l.Engine, engines)
-				l.engineLine = v.Line
-			}
-		},
-	})
+	present := d.mapping(n, path, d.loadFields(l))
 	if present == nil {
 		return
 	}
@@ -369,6 +306,79 @@ func (d *decoder) load(n *yaml.Node, path string, l *LoadShape) {
 			d.add(k.Line, field(path, "max_workers"), "must be ≥ the highest concurrency (%d), got %d", top, l.MaxWorkers)
 		}
 	}
+}
+
+// loadFields decodes each field of the load section into l.
+func (d *decoder) loadFields(l *LoadShape) fields {
+	return fields{
+		"rate": func(v *yaml.Node, p string) {
+			if d.number(v, p, &l.Rate) {
+				d.rateIn(l.Rate, v, p)
+			}
+		},
+		"steps": func(v *yaml.Node, p string) {
+			l.Steps = []float64{}
+			if d.list(v, p, func(it *yaml.Node, ip string) {
+				var x float64
+				if d.number(it, ip, &x) {
+					d.rateIn(x, it, ip)
+				}
+				l.Steps = append(l.Steps, x)
+			}) && len(l.Steps) == 0 {
+				d.add(v.Line, p, "must list at least one rate in req/s, e.g. [100, 200, 400]")
+			}
+			d.atMostSteps(v, p, len(l.Steps))
+		},
+		"ramp": func(v *yaml.Node, p string) {
+			l.Ramp = &Ramp{Windows: defaultRampWindows}
+			d.ramp(v, p, l.Ramp)
+		},
+		"concurrency": func(v *yaml.Node, p string) { d.concurrency(v, p, l) },
+		"search": func(v *yaml.Node, p string) {
+			l.Search, l.SearchLine = d.search(v, p), line(v)
+		},
+		"max_workers": func(v *yaml.Node, p string) {
+			if d.integer(v, p, &l.MaxWorkers) && (l.MaxWorkers < 1 || l.MaxWorkers > maxConcurrency) {
+				d.add(v.Line, p, "must be between 1 and %d, got %d", maxConcurrency, l.MaxWorkers)
+			}
+		},
+		"engine": func(v *yaml.Node, p string) {
+			if d.str(v, p, &l.Engine) {
+				d.oneOf(v, p, l.Engine, engines)
+				l.engineLine = v.Line
+			}
+		},
+	}
+}
+
+// rateIn checks an arrival rate in req/s.
+func (d *decoder) rateIn(x float64, v *yaml.Node, p string) {
+	switch {
+	case x <= 0:
+		d.add(v.Line, p, "must be > 0 req/s, got %v", x)
+	case x > maxRate:
+		d.add(v.Line, p, "must be ≤ %d req/s, got %v", maxRate, x)
+	}
+}
+
+// concurrency decodes load.concurrency: one number of clients or a list.
+func (d *decoder) concurrency(v *yaml.Node, p string, l *LoadShape) {
+	l.Concurrency = []int{}
+	one := func(it *yaml.Node, ip string) {
+		var c int
+		if d.integer(it, ip, &c) && (c < 1 || c > maxConcurrency) {
+			d.add(it.Line, ip, "must be between 1 and %d clients, got %d", maxConcurrency, c)
+		}
+		l.Concurrency = append(l.Concurrency, c)
+	}
+	if r := resolve(v); r != nil && r.Kind == yaml.ScalarNode {
+		one(v, p)
+		return
+	}
+	if d.list(v, p, one) && len(l.Concurrency) == 0 {
+		d.add(v.Line, p, "must list at least one number of clients, e.g. [10, 50]")
+	}
+	d.atMostSteps(v, p, len(l.Concurrency))
 }
 
 // atMostSteps records a problem when a load shape lists more than maxSteps

@@ -101,31 +101,8 @@ func (d *decoder) websocket(n *yaml.Node, path string, w *WebSocket) {
 				d.add(v.Line, p, `must be a plain query parameter name (or "-" for none), got %q`, w.RoomParam)
 			}
 		},
-		"rooms": d.intBetween(&w.Rooms, 1, maxWSRooms),
-		"connections": func(v *yaml.Node, p string) {
-			w.Connections = []int{}
-			prev := 0
-			one := func(it *yaml.Node, ip string) {
-				var c int
-				if d.integer(it, ip, &c) {
-					switch {
-					case c < 1 || c > maxWSConnections:
-						d.add(it.Line, ip, "must be between 1 and %d connections, got %d", maxWSConnections, c)
-					case c < prev:
-						d.add(it.Line, ip, "must be ≥ the previous step (%d): connections are held, never closed, between steps", prev)
-					}
-					prev = max(prev, c)
-				}
-				w.Connections = append(w.Connections, c)
-			}
-			if r := resolve(v); r != nil && r.Kind == yaml.ScalarNode {
-				one(v, p)
-				return
-			}
-			if d.list(v, p, one) && len(w.Connections) == 0 {
-				d.add(v.Line, p, "must list at least one number of connections, e.g. [100, 500]")
-			}
-		},
+		"rooms":       d.intBetween(&w.Rooms, 1, maxWSRooms),
+		"connections": func(v *yaml.Node, p string) { d.wsConnections(v, p, w) },
 		"ramp": func(v *yaml.Node, p string) {
 			w.Ramp = &WSRamp{Windows: defaultRampWindows}
 			d.wsRamp(v, p, w.Ramp)
@@ -146,24 +123,7 @@ func (d *decoder) websocket(n *yaml.Node, path string, w *WebSocket) {
 		"include_sender": func(v *yaml.Node, p string) { d.boolean(v, p, &w.IncludeSender) },
 		"reconnect":      func(v *yaml.Node, p string) { d.boolean(v, p, &w.Reconnect) },
 		"grace":          d.durationAtLeast(&w.Grace, 0, false),
-		"headers": func(v *yaml.Node, p string) {
-			var lines map[string]int
-			w.Headers, lines = d.strMap(v, p)
-			for _, k := range sortedKeys(w.Headers) {
-				check, ok := d.envValue(lines[k], field(p, k), w.Headers[k])
-				if !ok {
-					continue
-				}
-				if msg := checkHeader(k, check); msg != "" {
-					d.add(lines[k], field(p, k), "%s", msg)
-					continue
-				}
-				switch strings.ToLower(k) {
-				case "upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions":
-					d.add(lines[k], field(p, k), "is set by the WebSocket handshake and cannot be given")
-				}
-			}
-		},
+		"headers":        func(v *yaml.Node, p string) { d.wsHeaders(v, p, w) },
 	})
 	if present == nil {
 		return
@@ -175,6 +135,54 @@ func (d *decoder) websocket(n *yaml.Node, path string, w *WebSocket) {
 		d.add(r.Line, field(path, "ramp"), "cannot be combined with connections (line %d): give one of them", c.Line)
 	case !hasConns && !hasRamp:
 		d.add(line(n), path, "needs connections (a number, or a list of steps) or ramp (to, over)")
+	}
+}
+
+// wsConnections decodes websocket.connections: one count or a list of
+// steps, never decreasing (connections are held between steps).
+func (d *decoder) wsConnections(v *yaml.Node, p string, w *WebSocket) {
+	w.Connections = []int{}
+	prev := 0
+	one := func(it *yaml.Node, ip string) {
+		var c int
+		if d.integer(it, ip, &c) {
+			switch {
+			case c < 1 || c > maxWSConnections:
+				d.add(it.Line, ip, "must be between 1 and %d connections, got %d", maxWSConnections, c)
+			case c < prev:
+				d.add(it.Line, ip, "must be ≥ the previous step (%d): connections are held, never closed, between steps", prev)
+			}
+			prev = max(prev, c)
+		}
+		w.Connections = append(w.Connections, c)
+	}
+	if r := resolve(v); r != nil && r.Kind == yaml.ScalarNode {
+		one(v, p)
+		return
+	}
+	if d.list(v, p, one) && len(w.Connections) == 0 {
+		d.add(v.Line, p, "must list at least one number of connections, e.g. [100, 500]")
+	}
+}
+
+// wsHeaders decodes websocket.headers; the handshake's own headers
+// cannot be given.
+func (d *decoder) wsHeaders(v *yaml.Node, p string, w *WebSocket) {
+	var lines map[string]int
+	w.Headers, lines = d.strMap(v, p)
+	for _, k := range sortedKeys(w.Headers) {
+		check, ok := d.envValue(lines[k], field(p, k), w.Headers[k])
+		if !ok {
+			continue
+		}
+		if msg := checkHeader(k, check); msg != "" {
+			d.add(lines[k], field(p, k), "%s", msg)
+			continue
+		}
+		switch strings.ToLower(k) {
+		case "upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions":
+			d.add(lines[k], field(p, k), "is set by the WebSocket handshake and cannot be given")
+		}
 	}
 }
 

@@ -246,19 +246,7 @@ func step(rng *rand.Rand, slo *results.SLO, i int, rate float64, sh shape, start
 		tl[sec].Requests++
 	}
 	errs := uint64(float64(n) * sh.errRate)
-	for sec := range tl {
-		tl[sec].T = float64(sec + 1)
-		grow := 0.7 + 0.6*float64(sec)/dur // latency grows through an overloaded step
-		if sh.errRate == 0 {
-			grow = 0.9 + 0.2*rng.Float64()
-		}
-		tl[sec].P50 = round(sh.p50 * grow)
-		tl[sec].P99 = round(sh.p99 * grow)
-		tl[sec].Max = round(sh.p99 * grow * 1.8)
-		tl[sec].Errors = errs / uint64(dur)
-		tl[sec].CPU = round(sh.cpu * (0.95 + 0.1*rng.Float64()))
-		tl[sec].RSSBytes = uint64(inst)*(18<<20) + uint64(i)*(3<<20) + uint64(sec)*(256<<10)
-	}
+	fillTimeline(rng, tl, sh, errs, dur, inst, i)
 	st := results.Step{
 		Index: i, Model: "open", OfferedRate: rate, StartedAt: start, DurationS: dur,
 		ElapsedS: dur + 0.004, Requests: n, Scheduled: uint64(rate * dur), Errors: errs,
@@ -275,13 +263,37 @@ func step(rng *rand.Rand, slo *results.SLO, i int, rate float64, sh shape, start
 		Generator: results.Generator{CPUCores: sh.genCPU, CPUsAvailable: 1, Saturated: sh.genCPU >= 0.9, Workers: 256},
 		Valid:     sh.invalid == "",
 	}
-	if n > 0 {
-		st.ErrorRate = round(float64(errs) / float64(n))
+	finishStep(&st, slo, sh, name, inst)
+	return st
+}
+
+// fillTimeline gives each second of a step its figures.
+func fillTimeline(rng *rand.Rand, tl []results.Point, sh shape, errs uint64, dur float64, inst, i int) {
+	for sec := range tl {
+		tl[sec].T = float64(sec + 1)
+		grow := 0.7 + 0.6*float64(sec)/dur // latency grows through an overloaded step
+		if sh.errRate == 0 {
+			grow = 0.9 + 0.2*rng.Float64()
+		}
+		tl[sec].P50 = round(sh.p50 * grow)
+		tl[sec].P99 = round(sh.p99 * grow)
+		tl[sec].Max = round(sh.p99 * grow * 1.8)
+		tl[sec].Errors = errs / uint64(dur)
+		tl[sec].CPU = round(sh.cpu * (0.95 + 0.1*rng.Float64()))
+		tl[sec].RSSBytes = uint64(inst)*(18<<20) + uint64(i)*(3<<20) + uint64(sec)*(256<<10)
 	}
-	if st.Scheduled > n {
-		st.Unsent = st.Scheduled - n
+}
+
+// finishStep sets the figures derived from the counts: error kinds,
+// instances, Little's law, warnings and the SLO.
+func finishStep(st *results.Step, slo *results.SLO, sh shape, name string, inst int) {
+	if n := st.Requests; n > 0 {
+		st.ErrorRate = round(float64(st.Errors) / float64(n))
 	}
-	if errs > 0 {
+	if st.Scheduled > st.Requests {
+		st.Unsent = st.Scheduled - st.Requests
+	}
+	if errs := st.Errors; errs > 0 {
 		st.ErrorsByKind = map[string]uint64{sh.errKind: errs - errs/5, "status_503": errs / 5}
 	}
 	st.Instances = map[string]uint64{}
@@ -290,7 +302,7 @@ func step(rng *rand.Rand, slo *results.SLO, i int, rate float64, sh shape, start
 		if inst == 2 && name == "cluster" {
 			share = []float64{0.58, 0.42}[k] // the kernel does not balance evenly
 		}
-		st.Instances[fmt.Sprintf("%s-%d", name, k+1)] = uint64(float64(n) * share)
+		st.Instances[fmt.Sprintf("%s-%d", name, k+1)] = uint64(float64(st.Requests) * share)
 	}
 	mean := st.Latency.Mean / 1000 * st.Throughput
 	st.LittlesLaw = &results.LittlesLaw{MeasuredConcurrency: round(mean * 1.03), PredictedConcurrency: round(mean), Holds: true}
@@ -304,7 +316,6 @@ func step(rng *rand.Rand, slo *results.SLO, i int, rate float64, sh shape, start
 		ok := (slo.P99Ms == 0 || st.Latency.P99 <= slo.P99Ms) && st.ErrorRate <= slo.ErrorRate
 		st.SLOPassed = &ok
 	}
-	return st
 }
 
 func summary(h *hdrhistogram.Histogram) results.Latency {

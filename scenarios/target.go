@@ -140,45 +140,9 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 				d.add(v.Line, p, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit (it names files), got %q", t.Name)
 			}
 		},
-		"topology": func(v *yaml.Node, p string) {
-			if d.str(v, p, &t.Topology) {
-				if _, ok := targets.Lookup(t.Topology); !ok {
-					names := topologyNames()
-					d.add(v.Line, p, "unknown topology %q%s; known: %s (see `scalebench targets`)",
-						t.Topology, suggest(t.Topology, names), strings.Join(names, ", "))
-				}
-			}
-		},
-		"command": func(v *yaml.Node, p string) {
-			if r := resolve(v); r != nil && r.Kind == yaml.ScalarNode {
-				d.add(v.Line, p, `must be a list of program and arguments, like ["node", "server.js"], got %s`, describe(v))
-				return
-			}
-			t.Command = []string{}
-			d.list(v, p, func(it *yaml.Node, ip string) {
-				var s string
-				d.str(it, ip, &s)
-				t.Command = append(t.Command, s)
-			})
-			if len(t.Command) == 0 {
-				d.add(v.Line, p, `must name the program to run, like ["node", "server.js"]`)
-			} else if strings.TrimSpace(t.Command[0]) == "" {
-				d.add(v.Line, index(p, 0), "the program must not be blank")
-			}
-		},
-		"url": func(v *yaml.Node, p string) {
-			if d.str(v, p, &t.URL) {
-				urlNode = v
-				var ok bool
-				if urlChecked, ok = d.envValue(v.Line, p, t.URL); !ok {
-					urlNode = nil
-				} else if msg := checkURL(urlChecked); msg != "" {
-					// The message may quote the URL: never with its password.
-					d.add(v.Line, p, "%s", strings.ReplaceAll(hideExpansion(msg, t.URL, urlChecked), t.URL, secrets.URL(t.URL)))
-					urlNode = nil
-				}
-			}
-		},
+		"topology": func(v *yaml.Node, p string) { d.targetTopology(v, p, &t) },
+		"command":  func(v *yaml.Node, p string) { d.targetCommand(v, p, &t) },
+		"url":      func(v *yaml.Node, p string) { urlNode, urlChecked = d.targetURL(v, p, &t) },
 		"image": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Image) && (t.Image == "" || strings.ContainsFunc(t.Image, func(r rune) bool { return r <= ' ' })) {
 				d.add(v.Line, p, "must be an image reference like myorg/api:1.2, got %q", t.Image)
@@ -204,20 +168,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 				}
 			}
 		},
-		"env": func(v *yaml.Node, p string) {
-			var lines map[string]int
-			t.Env, lines = d.strMap(v, p)
-			for _, k := range sortedKeys(t.Env) {
-				switch {
-				case !envKeyPattern.MatchString(k):
-					d.add(lines[k], field(p, k), "is not a valid environment variable name (letters, digits and _, not starting with a digit)")
-				case k == "PORT":
-					d.add(lines[k], field(p, k), "is set by scalebench (the port each instance must listen on) and cannot be given")
-				default:
-					d.envValue(lines[k], field(p, k), t.Env[k])
-				}
-			}
-		},
+		"env": func(v *yaml.Node, p string) { d.targetEnv(v, p, &t) },
 		"dir": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Dir) && strings.TrimSpace(t.Dir) == "" {
 				d.add(v.Line, p, "must not be blank; leave it out to run in the scenario file's folder")
@@ -250,9 +201,82 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	if present == nil {
 		return t
 	}
+	d.checkTarget(n, path, &t, present, urlNode, urlChecked)
+	return t
+}
+
+// targetTopology decodes topology: a name from the registry.
+func (d *decoder) targetTopology(v *yaml.Node, p string, t *Target) {
+	if d.str(v, p, &t.Topology) {
+		if _, ok := targets.Lookup(t.Topology); !ok {
+			names := topologyNames()
+			d.add(v.Line, p, "unknown topology %q%s; known: %s (see `scalebench targets`)",
+				t.Topology, suggest(t.Topology, names), strings.Join(names, ", "))
+		}
+	}
+}
+
+// targetCommand decodes command: a program and its arguments.
+func (d *decoder) targetCommand(v *yaml.Node, p string, t *Target) {
+	if r := resolve(v); r != nil && r.Kind == yaml.ScalarNode {
+		d.add(v.Line, p, `must be a list of program and arguments, like ["node", "server.js"], got %s`, describe(v))
+		return
+	}
+	t.Command = []string{}
+	d.list(v, p, func(it *yaml.Node, ip string) {
+		var s string
+		d.str(it, ip, &s)
+		t.Command = append(t.Command, s)
+	})
+	if len(t.Command) == 0 {
+		d.add(v.Line, p, `must name the program to run, like ["node", "server.js"]`)
+	} else if strings.TrimSpace(t.Command[0]) == "" {
+		d.add(v.Line, index(p, 0), "the program must not be blank")
+	}
+}
+
+// targetURL decodes url and returns its node and value with ${env:…}
+// resolved for the loopback check (nil when it is already reported).
+func (d *decoder) targetURL(v *yaml.Node, p string, t *Target) (*yaml.Node, string) {
+	var urlNode *yaml.Node
+	var urlChecked string
+	if d.str(v, p, &t.URL) {
+		urlNode = v
+		var ok bool
+		if urlChecked, ok = d.envValue(v.Line, p, t.URL); !ok {
+			urlNode = nil
+		} else if msg := checkURL(urlChecked); msg != "" {
+			// The message may quote the URL: never with its password.
+			d.add(v.Line, p, "%s", strings.ReplaceAll(hideExpansion(msg, t.URL, urlChecked), t.URL, secrets.URL(t.URL)))
+			urlNode = nil
+		}
+	}
+	return urlNode, urlChecked
+}
+
+// targetEnv decodes env; PORT is scalebench's.
+func (d *decoder) targetEnv(v *yaml.Node, p string, t *Target) {
+	var lines map[string]int
+	t.Env, lines = d.strMap(v, p)
+	for _, k := range sortedKeys(t.Env) {
+		switch {
+		case !envKeyPattern.MatchString(k):
+			d.add(lines[k], field(p, k), "is not a valid environment variable name (letters, digits and _, not starting with a digit)")
+		case k == "PORT":
+			d.add(lines[k], field(p, k), "is set by scalebench (the port each instance must listen on) and cannot be given")
+		default:
+			d.envValue(lines[k], field(p, k), t.Env[k])
+		}
+	}
+}
+
+// checkTarget checks the decoded target's fields fit its kind: fields its
+// kind or topology does not use, faults, database, an image's port, a
+// remote URL.
+func (d *decoder) checkTarget(n *yaml.Node, path string, t *Target, present map[string]*yaml.Node, urlNode *yaml.Node, urlChecked string) {
 	kind := d.targetKind(n, path, present)
 	if kind == "" {
-		return t
+		return
 	}
 	allowed := allowedFields(kind, t.Topology)
 	for _, k := range sortedKeys(present) {
@@ -260,8 +284,8 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 			d.add(present[k].Line, field(path, k), "%s", notUsed(k, kind, t.Topology, allowed))
 		}
 	}
-	d.checkTargetFaults(&t, kind, path, present)
-	d.checkDatabase(&t, present, path)
+	d.checkTargetFaults(t, kind, path, present)
+	d.checkDatabase(t, present, path)
 	if kind == KindImage {
 		if _, ok := present["port"]; !ok {
 			d.add(line(n), field(path, "port"), "required for an image target: the port the container listens on")
@@ -272,7 +296,6 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 			d.add(urlNode.Line, field(path, "url"), "host %q is not a loopback address (127.0.0.0/8, ::1, localhost); set allow_remote: true to load it on purpose", u.Hostname())
 		}
 	}
-	return t
 }
 
 // targetKind checks that exactly one of topology, command, url and image

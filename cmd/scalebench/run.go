@@ -15,11 +15,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalebench/scalebench/compare"
 	"github.com/scalebench/scalebench/report"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/runner"
 	"github.com/scalebench/scalebench/safetext"
 	"github.com/scalebench/scalebench/scenarios"
+	"github.com/scalebench/scalebench/secrets"
 )
 
 func runCommand() *cli.Command {
@@ -104,43 +106,8 @@ func runScenarios(parent context.Context, a runArgs) error {
 	if len(a.scenarios) == 0 {
 		a.scenarios = []string{"quickstart"}
 	}
-	// Load and check everything before starting anything.
-	var loaded []*scenarios.Scenario
-	var problems []error
-	for _, name := range a.scenarios {
-		sc, err := scenarios.Load(name)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if err := runner.CheckOnly(sc, a.only); err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if err := runner.SetTargetRate(sc, a.forRate); err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if err := overrideEngine(sc, a.engine); err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		loaded = append(loaded, sc)
-	}
-	if len(problems) > 0 {
-		return exitError{exitUsage, errors.Join(problems...)}
-	}
-	if a.driver != "" && a.driver != "process" && a.driver != "docker" && a.driver != "swarm" && a.driver != "kubernetes" {
-		return usageError{fmt.Errorf("--driver %q: want process, docker, swarm or kubernetes", a.driver)}
-	}
-	if a.trials < 0 {
-		return usageError{fmt.Errorf("--trials %d: must be ≥ 1", a.trials)}
-	}
-	if a.minEffect < 0 || a.minEffect >= 1 {
-		return usageError{fmt.Errorf("--min-effect %v: must be in [0, 1) (0.05 = 5%%)", a.minEffect)}
-	}
-	var err error
-	if a.baseline, err = loadBaseline(a.baselineArgs, loaded); err != nil {
+	loaded, err := loadScenarios(&a)
+	if err != nil {
 		return err
 	}
 
@@ -148,19 +115,8 @@ func runScenarios(parent context.Context, a runArgs) error {
 	defer cancel()
 	runDone := make(chan struct{})
 	defer close(runDone)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-			fmt.Fprintln(a.stderr, "\nscalebench: interrupted; stopping the load and tearing targets down (results so far are kept)")
-			signal.Stop(sigs) // a second Ctrl-C kills at once
-			cancel()
-			stopOrExit(runDone, a.stderr)
-		case <-ctx.Done():
-		}
-	}()
+	stopSignals := onInterrupt(ctx, cancel, runDone, a.stderr)
+	defer stopSignals()
 
 	a.leftovers = sweepLeftovers(ctx, a.stderr)
 	var failed, gateFailed []string
@@ -197,6 +153,70 @@ func runScenarios(parent context.Context, a runArgs) error {
 		return exitError{exitGate, gateError(gateFailed, a.baseline.regressed())}
 	}
 	return nil
+}
+
+// loadScenarios loads and checks every scenario and the run's flags
+// before anything starts, and loads the baseline into a.
+func loadScenarios(a *runArgs) ([]*scenarios.Scenario, error) {
+	// Load and check everything before starting anything.
+	var loaded []*scenarios.Scenario
+	var problems []error
+	for _, name := range a.scenarios {
+		sc, err := scenarios.Load(name)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := runner.CheckOnly(sc, a.only); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := runner.SetTargetRate(sc, a.forRate); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if err := overrideEngine(sc, a.engine); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		loaded = append(loaded, sc)
+	}
+	if len(problems) > 0 {
+		return nil, exitError{exitUsage, errors.Join(problems...)}
+	}
+	if a.driver != "" && a.driver != "process" && a.driver != "docker" && a.driver != "swarm" && a.driver != "kubernetes" {
+		return nil, usageError{fmt.Errorf("--driver %q: want process, docker, swarm or kubernetes", a.driver)}
+	}
+	if a.trials < 0 {
+		return nil, usageError{fmt.Errorf("--trials %d: must be ≥ 1", a.trials)}
+	}
+	if a.minEffect < 0 || a.minEffect >= 1 {
+		return nil, usageError{fmt.Errorf("--min-effect %v: must be in [0, 1) (0.05 = 5%%)", a.minEffect)}
+	}
+	var err error
+	if a.baseline, err = loadBaseline(a.baselineArgs, loaded); err != nil {
+		return nil, err
+	}
+	return loaded, nil
+
+}
+
+// onInterrupt cancels the run on SIGINT or SIGTERM (and exits if it has
+// not stopped within stopGrace); the returned function stops listening.
+func onInterrupt(ctx context.Context, cancel context.CancelFunc, runDone <-chan struct{}, stderr io.Writer) func() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "\nscalebench: interrupted; stopping the load and tearing targets down (results so far are kept)")
+			signal.Stop(sigs) // a second Ctrl-C kills at once
+			cancel()
+			stopOrExit(runDone, stderr)
+		case <-ctx.Done():
+		}
+	}()
+	return func() { signal.Stop(sigs) }
 }
 
 // stopGrace is how long an interrupted run may take to stop the load and
@@ -244,32 +264,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := drv.Close(cctx); err != nil {
-			fmt.Fprintf(a.stderr, "scalebench: cleanup: %v\n", err)
-		}
-	}()
+	defer closeDriver(drv, a.stderr)
 
-	run := &results.Run{
-		SchemaVersion: results.SchemaVersion,
-		ID:            id,
-		Scenario:      sc.Name,
-		Description:   sc.Description,
-		ScenarioFile:  sc.Source,
-		ScenarioYAML:  red.String(sc.RedactedYAML()),
-		Model:         sc.Model(),
-		Quick:         a.quick,
-		StartedAt:     start,
-		Environment:   runner.Environment(drv.Name(), fullVersion(), sc.Source),
-		Targets:       []results.Target{},
-		Warnings:      a.leftovers,
-	}
-	run.SLO = runner.SLO(sc.SLO)
-	if run.SLO != nil {
-		run.SLO.TargetRate = sc.SLO.TargetRate
-	}
+	run := newRun(sc, id, start, drv.Name(), red, a)
 	genCPUs := pinGenerator(drv, &run.Environment)
 	pool, err := startAgents(ctx, sc, a, run)
 	if err != nil {
@@ -314,15 +311,56 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 	if _, err := report.Render(context.WithoutCancel(ctx), dir, []*results.Run{run}); err != nil {
 		fmt.Fprintf(a.stderr, "scalebench: render reports: %v\n", err)
 	}
-	fmt.Fprintln(a.stdout)
-	if err := report.Summary(a.stdout, run); err != nil {
+	if err := printRun(a.stdout, run, cmp, dir); err != nil {
 		return nil, err
 	}
-	if err := printComparison(a.stdout, cmp, dir); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(a.stdout, "\nresults: %s\nreport:  %s\n", filepath.Join(dir, results.FileName), filepath.Join(dir, "report.html"))
 	return run, nil
+}
+
+// closeDriver removes whatever the driver still holds, within 20 s.
+func closeDriver(drv driver, stderr io.Writer) {
+	cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := drv.Close(cctx); err != nil {
+		fmt.Fprintf(stderr, "scalebench: cleanup: %v\n", err)
+	}
+}
+
+// newRun is the record of a run about to start.
+func newRun(sc *scenarios.Scenario, id string, start time.Time, driver string, red *secrets.Redactor, a runArgs) *results.Run {
+	run := &results.Run{
+		SchemaVersion: results.SchemaVersion,
+		ID:            id,
+		Scenario:      sc.Name,
+		Description:   sc.Description,
+		ScenarioFile:  sc.Source,
+		ScenarioYAML:  red.String(sc.RedactedYAML()),
+		Model:         sc.Model(),
+		Quick:         a.quick,
+		StartedAt:     start,
+		Environment:   runner.Environment(driver, fullVersion(), sc.Source),
+		Targets:       []results.Target{},
+		Warnings:      a.leftovers,
+	}
+	run.SLO = runner.SLO(sc.SLO)
+	if run.SLO != nil {
+		run.SLO.TargetRate = sc.SLO.TargetRate
+	}
+	return run
+}
+
+// printRun prints the run's summary, its comparison with a baseline and
+// where its files are.
+func printRun(stdout io.Writer, run *results.Run, cmp *compare.Table, dir string) error {
+	fmt.Fprintln(stdout)
+	if err := report.Summary(stdout, run); err != nil {
+		return err
+	}
+	if err := printComparison(stdout, cmp, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nresults: %s\nreport:  %s\n", filepath.Join(dir, results.FileName), filepath.Join(dir, "report.html"))
+	return nil
 }
 
 // slug makes a scenario name safe as a folder name.

@@ -170,82 +170,7 @@ func Analyze(run *results.Run) Verdict {
 	v.Warnings = append(v.Warnings, scalingWarnings(run)...)
 	levels := map[int]*Level{}
 	for ti := range run.Targets {
-		t := &run.Targets[ti]
-		tv := TargetVerdict{Name: t.Name, Topology: t.Topology, Status: t.Status, Error: t.Error, CapacityLabel: "none", Steps: len(t.Steps)}
-		switch {
-		case t.Status == results.StatusFailed && t.Error != "":
-			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target failed: " + t.Error})
-		case t.Status == results.StatusInterrupted && t.Error != "":
-			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target interrupted: " + t.Error})
-		}
-		for _, w := range t.Warnings {
-			v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: w})
-		}
-		sloFailed, invalidFailed := false, false
-		for si := range t.Steps {
-			s := &t.Steps[si]
-			if s.Probe { // a capacity search's probe (capacity.go)
-				probeStep(&v, &tv, t, s)
-				continue
-			}
-			load := stepLoad(s)
-			slo := stepSLO(run.SLO, s)
-			lv := levels[s.Index]
-			if lv == nil {
-				lv = &Level{Index: s.Index, Load: load, Label: loadLabel(modelOfStep(s), load)}
-				levels[s.Index] = lv
-			}
-			// A failed target's figures never win, whatever its steps say.
-			usable := s.Valid && t.Status != results.StatusFailed
-			lv.Entries = append(lv.Entries, Entry{
-				Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: usable,
-				SLO: slo, Qualified: usable && slo != "fail",
-			})
-			if !s.Valid {
-				tv.InvalidSteps++
-				v.InvalidSteps++
-			}
-			for _, w := range s.Warnings {
-				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: !s.Valid, Text: w})
-			}
-			if !s.Valid && len(s.Warnings) == 0 {
-				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: true, Text: "step marked invalid (no reason recorded)"})
-			}
-			if bad := outOfRange(s); bad != "" {
-				v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: !s.Valid, Text: bad})
-			}
-			if run.SLO == nil {
-				continue
-			}
-			if !s.Valid {
-				invalidFailed = invalidFailed || slo == "fail"
-				continue
-			}
-			switch slo {
-			case "pass":
-				if !tv.HasCapacity || load > tv.Capacity {
-					tv.Capacity, tv.HasCapacity = load, true
-				}
-			case "fail":
-				sloFailed = true
-				if !tv.Broke || load < tv.BrokeAt {
-					tv.BrokeAt, tv.Broke = load, true
-					tv.BrokeLabel = loadLabel(modelOfStep(s), load) + " (" + failReason(run.SLO, s) + ")"
-					tv.BrokeWhy = shortReason(run.SLO, s)
-				}
-			}
-		}
-		if tv.HasCapacity {
-			tv.CapacityLabel = loadLabel(modelOf(t), tv.Capacity)
-		}
-		if run.SLO != nil {
-			tv.SLO, tv.SLOReason = targetSLO(t, sloFailed, invalidFailed)
-		}
-		if t.Search != nil {
-			searchVerdict(&tv, t) // capacity.go
-		}
-		v.Alerts = append(v.Alerts, jobAlerts(t)...)
-		v.Targets = append(v.Targets, tv)
+		v.Targets = append(v.Targets, analyzeTarget(&v, run, &run.Targets[ti], levels))
 	}
 	idx := make([]int, 0, len(levels))
 	for i := range levels {
@@ -265,6 +190,95 @@ func Analyze(run *results.Run) Verdict {
 	overlay(&v)
 	v.Faults = faultLines(run)
 	return v
+}
+
+// analyzeTarget is one target's verdict; its steps join their levels and
+// their warnings and alerts join v's.
+func analyzeTarget(v *Verdict, run *results.Run, t *results.Target, levels map[int]*Level) TargetVerdict {
+	tv := TargetVerdict{Name: t.Name, Topology: t.Topology, Status: t.Status, Error: t.Error, CapacityLabel: "none", Steps: len(t.Steps)}
+	switch {
+	case t.Status == results.StatusFailed && t.Error != "":
+		v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target failed: " + t.Error})
+	case t.Status == results.StatusInterrupted && t.Error != "":
+		v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: "target interrupted: " + t.Error})
+	}
+	for _, w := range t.Warnings {
+		v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: -1, Text: w})
+	}
+	sloFailed, invalidFailed := false, false
+	for si := range t.Steps {
+		s := &t.Steps[si]
+		if s.Probe { // a capacity search's probe (capacity.go)
+			probeStep(v, &tv, t, s)
+			continue
+		}
+		lv := levels[s.Index]
+		if lv == nil {
+			load := stepLoad(s)
+			lv = &Level{Index: s.Index, Load: load, Label: loadLabel(modelOfStep(s), load)}
+			levels[s.Index] = lv
+		}
+		failed, invalid := stepVerdict(v, &tv, run, t, s, lv)
+		sloFailed, invalidFailed = sloFailed || failed, invalidFailed || invalid
+	}
+	if tv.HasCapacity {
+		tv.CapacityLabel = loadLabel(modelOf(t), tv.Capacity)
+	}
+	if run.SLO != nil {
+		tv.SLO, tv.SLOReason = targetSLO(t, sloFailed, invalidFailed)
+	}
+	if t.Search != nil {
+		searchVerdict(&tv, t) // capacity.go
+	}
+	v.Alerts = append(v.Alerts, jobAlerts(t)...)
+	return tv
+}
+
+// stepVerdict enters step s into its level, its warnings into v, and its
+// SLO outcome into the target's capacity and break; it says whether a
+// valid step failed the SLO, and whether an invalid one did.
+func stepVerdict(v *Verdict, tv *TargetVerdict, run *results.Run, t *results.Target, s *results.Step, lv *Level) (sloFailed, invalidFailed bool) {
+	load := stepLoad(s)
+	slo := stepSLO(run.SLO, s)
+	// A failed target's figures never win, whatever its steps say.
+	usable := s.Valid && t.Status != results.StatusFailed
+	lv.Entries = append(lv.Entries, Entry{
+		Target: t.Name, P99: s.Latency.P99, Throughput: s.Throughput, Valid: usable,
+		SLO: slo, Qualified: usable && slo != "fail",
+	})
+	if !s.Valid {
+		tv.InvalidSteps++
+		v.InvalidSteps++
+	}
+	for _, w := range s.Warnings {
+		v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: !s.Valid, Text: w})
+	}
+	if !s.Valid && len(s.Warnings) == 0 {
+		v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: true, Text: "step marked invalid (no reason recorded)"})
+	}
+	if bad := outOfRange(s); bad != "" {
+		v.Warnings = append(v.Warnings, Warning{Target: t.Name, Step: s.Index, Load: lv.Label, Invalid: !s.Valid, Text: bad})
+	}
+	if run.SLO == nil {
+		return false, false
+	}
+	if !s.Valid {
+		return false, slo == "fail"
+	}
+	switch slo {
+	case "pass":
+		if !tv.HasCapacity || load > tv.Capacity {
+			tv.Capacity, tv.HasCapacity = load, true
+		}
+	case "fail":
+		if !tv.Broke || load < tv.BrokeAt {
+			tv.BrokeAt, tv.Broke = load, true
+			tv.BrokeLabel = loadLabel(modelOfStep(s), load) + " (" + failReason(run.SLO, s) + ")"
+			tv.BrokeWhy = shortReason(run.SLO, s)
+		}
+		return true, false
+	}
+	return false, false
 }
 
 // overlay takes every winner, tie, reason and standing from the analysis,

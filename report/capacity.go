@@ -199,11 +199,6 @@ func scalingWarnings(run *results.Run) []Warning {
 	return out
 }
 
-// chartSpec is a chart to render (the same shape as Charts' own list).
-type chartSpec struct {
-	file, title, caption string
-	build                func() *plot.Plot
-}
 
 // scalingCharts returns one chart per sweep with a fit.
 func scalingCharts(runs []*results.Run) []chartSpec {

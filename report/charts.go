@@ -103,6 +103,12 @@ type Chart struct {
 	PNG []byte `json:"-"`
 }
 
+// chartSpec is a chart to render (the same shape as Charts' own list).
+type chartSpec struct {
+	file, title, caption string
+	build                func() *plot.Plot
+}
+
 // Charts builds every chart of the runs, in the order the report shows them.
 func Charts(runs []*results.Run) ([]Chart, error) {
 	ss := seriesOf(runs)
@@ -113,11 +119,34 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		}
 	}
 	unit := loadUnit(runs)
-	type spec struct {
-		file, title, caption string
-		build                func() *plot.Plot
+	specs := commonCharts(runs, measured, unit)
+	specs = append(specs, topologyCharts(runs, measured, unit)...)
+	for i, s := range measured {
+		s := s
+		specs = append(specs, chartSpec{
+			fmt.Sprintf("spectrum-%d-%s.png", i+1, slug(s.Label)),
+			"Latency spectrum: " + s.Label,
+			"HDR-style percentile spectrum of " + s.Label + " at each step, log scales up to p99.99: where the tail leaves the body of the distribution.",
+			func() *plot.Plot { return spectrum(s) },
+		})
 	}
-	specs := []spec{
+	specs = append(specs, scalingCharts(runs)...) // capacity.go
+	var out []Chart
+	for _, sp := range specs {
+		p := sp.build()
+		png, err := renderPNG(p)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w (check results.json for implausible values)", sp.file, err)
+		}
+		out = append(out, Chart{File: "charts/" + sp.file, Title: sp.title, Caption: sp.caption, PNG: png})
+	}
+	return out, nil
+}
+
+// commonCharts are the charts of every run: latency and throughput against
+// load and over time, errors, CPU, memory and instances.
+func commonCharts(runs []*results.Run, measured []series, unit string) []chartSpec {
+	return []chartSpec{
 		{"latency-vs-load.png", "Latency vs offered load", "p99 (solid), p99.9 (dashed) and p50 (dotted) latency from the intended send time, log scale. The curve that bends up first is the architecture that saturates first (the hockey stick); × marks invalid steps.",
 			func() *plot.Plot { return latencyVsLoad(byLoad(measured), runs, unit) }},
 		{"throughput-vs-load.png", "Throughput vs offered load", "Successful responses per second against the offered rate; the grey diagonal is a perfect system. Falling below it means the target cannot keep up.",
@@ -145,46 +174,31 @@ func Charts(runs []*results.Run) ([]Chart, error) {
 		{"instances.png", "Requests per instance", "Share of each target's responses served by each instance over the whole run; the dashed line on each bar group is an even share. Uneven bars expose imbalance in a cluster or balancer.",
 			func() *plot.Plot { return instances(measured) }},
 	}
+}
+
+// topologyCharts are the charts only some runs have: scaling, queue and
+// database figures.
+func topologyCharts(runs []*results.Run, measured []series, unit string) []chartSpec {
+	var specs []chartSpec
 	if hasScaling(runs) {
-		specs = append(specs, spec{"instances-over-time.png", "Instances over time", "Instances behind the balancer second by second, for targets that scaled (autoscale or a scale fault); red dotted lines mark faults.",
+		specs = append(specs, chartSpec{"instances-over-time.png", "Instances over time", "Instances behind the balancer second by second, for targets that scaled (autoscale or a scale fault); red dotted lines mark faults.",
 			func() *plot.Plot { return instancesOverTime(measured) }})
 	}
 	if hasQueue(runs) {
 		specs = append(specs,
-			spec{"queue-depth-over-time.png", "Queue depth over time", "Jobs accepted and not yet completed, sampled about once a second from Redis; grey lines mark step boundaries. A depth that keeps growing within a step means the workers cannot keep up with the accepted rate.",
+			chartSpec{"queue-depth-over-time.png", "Queue depth over time", "Jobs accepted and not yet completed, sampled about once a second from Redis; grey lines mark step boundaries. A depth that keeps growing within a step means the workers cannot keep up with the accepted rate.",
 				func() *plot.Plot { return queueDepth(measured) }},
-			spec{"job-latency-vs-load.png", "Job end-to-end latency vs offered load", "Queue targets: job end-to-end latency (accepted → done) p99 solid and p50 dotted, against the API's own p99 dashed, log scale. The API stays fast while the cost moves into the queue.",
+			chartSpec{"job-latency-vs-load.png", "Job end-to-end latency vs offered load", "Queue targets: job end-to-end latency (accepted → done) p99 solid and p50 dotted, against the API's own p99 dashed, log scale. The API stays fast while the cost moves into the queue.",
 				func() *plot.Plot { return jobLatencyVsLoad(measured, unit) }})
 	}
 	if hasDatabase(runs) {
 		specs = append(specs,
-			spec{"db-lag-over-time.png", "Replication lag over time", "Each replica's replay lag as its primary sees it (pg_stat_replication.replay_lag), sampled every 250 ms; one colour per target, one line per replica; grey lines mark step boundaries. Reads sent to a replica during a lag spike may miss recent writes.",
+			chartSpec{"db-lag-over-time.png", "Replication lag over time", "Each replica's replay lag as its primary sees it (pg_stat_replication.replay_lag), sampled every 250 ms; one colour per target, one line per replica; grey lines mark step boundaries. Reads sent to a replica during a lag spike may miss recent writes.",
 				func() *plot.Plot { return replicationLag(measured) }},
-			spec{"db-reads-per-node.png", "Reads per database node", "Reads each PostgreSQL node served over the run (pg_stat_user_tables). Read replicas take the reads off the primary; shards split reads and writes by key.",
+			chartSpec{"db-reads-per-node.png", "Reads per database node", "Reads each PostgreSQL node served over the run (pg_stat_user_tables). Read replicas take the reads off the primary; shards split reads and writes by key.",
 				func() *plot.Plot { return readsPerNode(measured) }})
 	}
-	for i, s := range measured {
-		s := s
-		specs = append(specs, spec{
-			fmt.Sprintf("spectrum-%d-%s.png", i+1, slug(s.Label)),
-			"Latency spectrum: " + s.Label,
-			"HDR-style percentile spectrum of " + s.Label + " at each step, log scales up to p99.99: where the tail leaves the body of the distribution.",
-			func() *plot.Plot { return spectrum(s) },
-		})
-	}
-	for _, c := range scalingCharts(runs) { // capacity.go
-		specs = append(specs, spec(c))
-	}
-	var out []Chart
-	for _, sp := range specs {
-		p := sp.build()
-		png, err := renderPNG(p)
-		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w (check results.json for implausible values)", sp.file, err)
-		}
-		out = append(out, Chart{File: "charts/" + sp.file, Title: sp.title, Caption: sp.caption, PNG: png})
-	}
-	return out, nil
+	return specs
 }
 
 // slug makes a safe file-name part of untrusted text.

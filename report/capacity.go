@@ -199,7 +199,6 @@ func scalingWarnings(run *results.Run) []Warning {
 	return out
 }
 
-
 // scalingCharts returns one chart per sweep with a fit.
 func scalingCharts(runs []*results.Run) []chartSpec {
 	var out []chartSpec

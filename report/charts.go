@@ -103,7 +103,7 @@ type Chart struct {
 	PNG []byte `json:"-"`
 }
 
-// chartSpec is a chart to render (the same shape as Charts' own list).
+// chartSpec is a chart to render: its file, title, caption and how to draw it.
 type chartSpec struct {
 	file, title, caption string
 	build                func() *plot.Plot

@@ -80,7 +80,9 @@ func (p *fakeDeployment) Err() error {
 	}
 	return nil
 }
-func (p *fakeDeployment) Logs() map[string]string { return map[string]string{"instance-1": "listening"} }
+func (p *fakeDeployment) Logs() map[string]string {
+	return map[string]string{"instance-1": "listening"}
+}
 func (p *fakeDeployment) Down(context.Context) error {
 	p.d.mu.Lock()
 	defer p.d.mu.Unlock()

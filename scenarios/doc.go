@@ -19,8 +19,9 @@
 // docs/scenario.schema.json, which editors use to complete and check YAML.
 //
 // Adding a section or field: add the field to the model (scenario.go), a
-// line to the field table of its section (sections.go or target.go; yamlnode.go holds the YAML node helpers), a
-// default in defaults.go if it has one, and the same field to the docs and
+// line to the field table of its section (sections.go or target.go;
+// yamlnode.go holds the YAML node helpers), a default in defaults.go if it
+// has one, and the same field to the docs and
 // the schema; the tests check that shipped scenarios match the schema and
 // that the schema's topology list matches targets.Catalog.
 package scenarios

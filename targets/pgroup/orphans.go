@@ -1,33 +1,17 @@
 package pgroup
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/scalebench/scalebench/internal/procfs"
 )
 
 // StartTime returns the start time of process pid in clock ticks since
 // boot (field 22 of /proc/pid/stat), or "" when it is not running. A pid
 // with the same start time is the same process: pids are reused, start
 // times are not.
-func StartTime(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return ""
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 || f[0] == "Z" {
-		return ""
-	}
-	return f[19]
-}
+func StartTime(pid int) string { return procfs.StartTime(pid) }
 
 // Members lists the live (not zombie) processes of group pgid.
 func Members(pgid int) []int { return liveMembers(pgid) }

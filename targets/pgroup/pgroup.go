@@ -8,11 +8,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/scalebench/scalebench/internal/procfs"
 )
 
 // Stop sends sig to process group pgid, waits until done is closed (the
@@ -61,14 +61,8 @@ func liveMembers(pgid int) []int {
 		if err != nil {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		// After the command name: state ppid pgrp …
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+		st, err := procfs.Read(pid)
+		if err == nil && !st.Zombie() && st.PGRP == pgid {
 			out = append(out, pid)
 		}
 	}

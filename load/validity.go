@@ -119,7 +119,7 @@ func judge(f facts) (valid bool, warnings []string) {
 	unreachable(f, invalid)
 	if f.requests > 0 {
 		if rate := float64(f.errors) / float64(f.requests); rate >= highErrorRate {
-			warnings = append(warnings, fmt.Sprintf("error rate %.1f%% (%s)", 100*rate, kindsText(f.byKind)))
+			warnings = append(warnings, fmt.Sprintf("error rate %.1f%% (%s)", 100*rate, KindsText(f.byKind)))
 		}
 	}
 	if f.requests < fewRequests && f.interrupted == "" {
@@ -136,7 +136,7 @@ func unreachable(f facts, invalid func(string, ...any)) {
 	case f.requests == 0 && f.interrupted == "":
 		invalid("no request completed: nothing was measured")
 	case f.requests > 0 && f.errors >= f.requests:
-		invalid("no request succeeded (%s): the step measured failures, not the target", kindsText(f.byKind))
+		invalid("no request succeeded (%s): the step measured failures, not the target", KindsText(f.byKind))
 	case f.requests > 0 && float64(refused) >= refusedLimit*float64(f.requests):
 		invalid("%d of %d connections refused (%.0f%%): the target was not reachable for much of the step", refused, f.requests, 100*float64(refused)/float64(f.requests))
 	}
@@ -158,7 +158,9 @@ func littlesLaw(measured, rate, meanService float64, samples int) *results.Littl
 	}
 }
 
-func kindsText(m map[string]uint64) string {
+// KindsText formats counts by kind as "a: 3, b: 1", sorted by kind, for
+// warnings (errors by kind, lost connections by kind).
+func KindsText(m map[string]uint64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

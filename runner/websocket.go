@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -338,7 +337,7 @@ func wsLost(st *results.Step) {
 	if w.Disconnects == 0 {
 		return
 	}
-	msg := fmt.Sprintf("%d of %d connections lost (%s)", w.Disconnects, w.ConnectionsTarget, kinds(w.DisconnectsByKind))
+	msg := fmt.Sprintf("%d of %d connections lost (%s)", w.Disconnects, w.ConnectionsTarget, load.KindsText(w.DisconnectsByKind))
 	switch {
 	case w.ReconnectAttempts == 0:
 		msg += "; no reconnects (reconnect is off, or the run ended first)"
@@ -347,18 +346,4 @@ func wsLost(st *results.Step) {
 	}
 	msg += fmt.Sprintf("; %d open at the end of the step", w.ConnectionsOpenEnd)
 	st.Warnings = append(st.Warnings, msg)
-}
-
-// kinds formats counts by kind as "a 3, b 1", sorted by kind.
-func kinds(m map[string]uint64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }

@@ -270,24 +270,9 @@ func verdictHeadline(v Verdict) string {
 		}
 		return s
 	}
-	held := map[string]bool{}
-	for _, e := range top.Entries {
-		held[e.Target] = e.Qualified
-	}
-	var holders, others []string
-	for _, t := range v.Targets {
-		if held[t.Name] && !t.Broke {
-			holders = append(holders, t.Name)
-		} else {
-			others = append(others, fate(t, *top))
-		}
-	}
-	if len(holders) == 0 {
+	s, ok := heldSentence(v, *top)
+	if !ok {
 		return fmt.Sprintf("No target held the SLO at the top load (%s): best there was %s, p99 %s.", top.Label, top.Best, bestVsNext(*top)) + capacitySentence(v)
-	}
-	s := fmt.Sprintf("%s held the SLO up to the top load (%s)", joinAnd(holders), top.Label)
-	if len(others) > 0 {
-		s += "; " + strings.Join(others, "; ")
 	}
 	var p99 float64
 	for _, e := range top.Entries {
@@ -305,6 +290,16 @@ func sloHeadline(v Verdict, top Level) string {
 	if v.SLO == "" {
 		return a
 	}
+	s, ok := heldSentence(v, top)
+	if !ok {
+		return fmt.Sprintf("No target held the SLO at the top load (%s).", top.Label) + capacitySentence(v)
+	}
+	return s + ". " + a
+}
+
+// heldSentence names the targets that held the SLO up to the top load and
+// what became of the others; ok is false when none held it.
+func heldSentence(v Verdict, top Level) (s string, ok bool) {
 	held := map[string]bool{}
 	for _, e := range top.Entries {
 		held[e.Target] = e.Qualified
@@ -318,13 +313,13 @@ func sloHeadline(v Verdict, top Level) string {
 		}
 	}
 	if len(holders) == 0 {
-		return fmt.Sprintf("No target held the SLO at the top load (%s).", top.Label) + capacitySentence(v)
+		return "", false
 	}
-	s := fmt.Sprintf("%s held the SLO up to the top load (%s)", joinAnd(holders), top.Label)
+	s = fmt.Sprintf("%s held the SLO up to the top load (%s)", joinAnd(holders), top.Label)
 	if len(others) > 0 {
 		s += "; " + strings.Join(others, "; ")
 	}
-	return s + ". " + a
+	return s, true
 }
 
 // topLevel is the level with the highest load (the last one on a tie).

@@ -8,6 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/cachemeter"
+	"github.com/scalebench/scalebench/targets/queuemeter"
+	sbredis "github.com/scalebench/scalebench/targets/redis"
+
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -15,8 +19,6 @@ import (
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app/cache"
-	"github.com/scalebench/scalebench/targets/app/queue"
 )
 
 // redisDeployment is a deployment with a Redis of its own (process
@@ -38,15 +40,15 @@ const (
 func meterFor(t scenarios.Target, accepted *atomic.Uint64) func() load.Meter {
 	switch t.Topology {
 	case "cached", "nocache":
-		return func() load.Meter { return cacheMeter{cache.NewMeter()} }
+		return func() load.Meter { return cacheMeter{cachemeter.NewMeter()} }
 	case "queue":
 		return func() load.Meter { return &jobsMeter{total: accepted} }
 	}
 	return nil
 }
 
-// cacheMeter adapts cache.Meter to load.Meter.
-type cacheMeter struct{ m *cache.Meter }
+// cacheMeter adapts cachemeter.Meter to load.Meter.
+type cacheMeter struct{ m *cachemeter.Meter }
 
 func (c cacheMeter) Observe(_ uint16, h http.Header) { c.m.Observe(h) }
 func (c cacheMeter) Extra(elapsed time.Duration) map[string]float64 {
@@ -85,7 +87,7 @@ type redisWorkload struct {
 	quick    bool
 	accepted *atomic.Uint64 // 202s seen by the generator
 	rdb      *goredis.Client
-	coll     *queue.Collector
+	coll     *queuemeter.Collector
 	redisErr error // first Redis death seen
 }
 
@@ -97,15 +99,15 @@ func withRedis(t scenarios.Target, dep targets.Deployment, w workload, opts Opti
 	}
 	rw := &redisWorkload{inner: w, dep: rd, topology: t.Topology, quick: opts.Quick, accepted: accepted}
 	if topo, ok := targets.Lookup(t.Topology); ok && topo.QueueWorkers {
-		rw.rdb = queue.NewRedisClient(rd.RedisAddr(), 4, time.Second)
-		rw.coll = queue.NewCollector(rw.rdb, "")
+		rw.rdb = sbredis.NewClient(rd.RedisAddr(), 4, time.Second)
+		rw.coll = queuemeter.NewCollector(rw.rdb, "")
 	}
 	return rw
 }
 
 // Run drives the phase, sampling the queue meanwhile.
 func (w *redisWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, error) {
-	var samples []queue.Stats
+	var samples []queuemeter.Stats
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	if w.coll != nil {
@@ -155,12 +157,12 @@ func (w *redisWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step,
 }
 
 // queueStep fills st.Queue from the samples taken during its window.
-func queueStep(st *results.Step, samples []queue.Stats) {
+func queueStep(st *results.Step, samples []queuemeter.Stats) {
 	start := st.StartedAt
 	end := start.Add(time.Duration(st.DurationS * float64(time.Second)))
-	var first, last *queue.Stats
+	var first, last *queuemeter.Stats
 	q := &results.QueueStats{ByWorker: map[string]uint64{}}
-	e2e, wait := queue.NewHistogram(), queue.NewHistogram()
+	e2e, wait := queuemeter.NewHistogram(), queuemeter.NewHistogram()
 	for i := range samples {
 		s := &samples[i]
 		if s.At.Before(start) {
@@ -199,10 +201,10 @@ func queueStep(st *results.Step, samples []queue.Stats) {
 	if st.Extra == nil {
 		st.Extra = map[string]float64{}
 	}
-	st.Extra[queue.ExtraAccepted] = float64(q.Accepted)
-	st.Extra[queue.ExtraCompleted] = float64(q.Completed)
-	st.Extra[queue.ExtraCompletedRate] = q.CompletedPerS
-	st.Extra[queue.ExtraDepthMax] = float64(q.DepthMax)
+	st.Extra[queuemeter.ExtraAccepted] = float64(q.Accepted)
+	st.Extra[queuemeter.ExtraCompleted] = float64(q.Completed)
+	st.Extra[queuemeter.ExtraCompletedRate] = q.CompletedPerS
+	st.Extra[queuemeter.ExtraDepthMax] = float64(q.DepthMax)
 	st.Extra["job_e2e_ms_p50"] = q.E2E.P50
 	st.Extra["job_e2e_ms_p99"] = q.E2E.P99
 }
@@ -228,12 +230,12 @@ func (w *redisWorkload) account(ctx context.Context, tr *results.Target) {
 	if w.quick {
 		timeout = quickDrainTimeout
 	}
-	var a queue.Accounting
+	var a queuemeter.Accounting
 	var err error
 	if w.dep.RedisErr() != nil {
 		err = fmt.Errorf("redis is down")
 	} else {
-		a, err = queue.Drain(ctx, w.rdb, "", timeout)
+		a, err = queuemeter.Drain(ctx, w.rdb, "", timeout)
 	}
 	jobs := &results.Jobs{
 		Accepted: a.Accepted, AcceptedByClient: w.accepted.Load(), Completed: a.Completed,

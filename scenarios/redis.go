@@ -5,7 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/scalebench/scalebench/targets/app/cache/simdb"
+	"github.com/scalebench/scalebench/targets/latency"
 )
 
 // Cache configures the cache-aside topologies (nocache, cached): the
@@ -90,7 +90,7 @@ func (d *decoder) cache(n *yaml.Node, path string) *Cache {
 	d.mapping(n, path, fields{
 		"db_latency": func(v *yaml.Node, p string) {
 			if d.str(v, p, &c.DBLatency) {
-				if _, err := simdb.ParseLatency(c.DBLatency); err != nil {
+				if _, err := latency.Parse(c.DBLatency); err != nil {
 					d.add(v.Line, p, "%v (want e.g. fixed:5ms, uniform:2ms,8ms or lognormal:5ms,50ms)", err)
 				}
 			}

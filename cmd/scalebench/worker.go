@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	sbredis "github.com/scalebench/scalebench/targets/redis"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/scalebench/scalebench/targets/app/queue"
@@ -34,7 +36,7 @@ func workerCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			rdb := queue.NewRedisClient(c.String("redis"), c.Int("concurrency")+4, time.Second)
+			rdb := sbredis.NewClient(c.String("redis"), c.Int("concurrency")+4, time.Second)
 			defer rdb.Close()
 			stats, err := queue.Work(ctx, queue.WorkerOptions{
 				Redis:       rdb,

@@ -11,7 +11,7 @@
 // themselves.
 //
 // Every response carries measurement headers, so the load generator can
-// aggregate them per step without a side channel (see Meter):
+// aggregate them per step without a side channel (see cachemeter.Meter):
 //
 //	X-Scalebench-Cache:      hit | miss | bypass (nocache) | error (Redis failed)
 //	X-Scalebench-DB-Call:    1 when the request queried the database, else 0

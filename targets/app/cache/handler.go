@@ -12,24 +12,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/cachemeter"
+	sbredis "github.com/scalebench/scalebench/targets/redis"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/scalebench/scalebench/targets/app/cache/simdb"
-)
-
-// Response headers (see the package documentation).
-const (
-	HeaderCache  = "X-Scalebench-Cache"
-	HeaderDBCall = "X-Scalebench-DB-Call"
-	HeaderDBWait = "X-Scalebench-DB-Wait-Us"
-)
-
-// Values of HeaderCache.
-const (
-	Hit    = "hit"
-	Miss   = "miss"
-	Bypass = "bypass"
-	Error  = "error"
 )
 
 // Modes.
@@ -159,26 +147,9 @@ func New(opts Options) (*Handler, error) {
 		h.zipf = rand.NewZipf(h.rnd, opts.ZipfS, 1, uint64(opts.Keys-1))
 	}
 	if opts.Mode == ModeCached {
-		h.rdb = NewRedisClient(opts.Redis, opts.RedisPoolSize, opts.RedisTimeout)
+		h.rdb = sbredis.NewClient(opts.Redis, opts.RedisPoolSize, opts.RedisTimeout)
 	}
 	return h, nil
-}
-
-// NewRedisClient returns a go-redis client that fails fast: a bounded pool,
-// timeouts of d for dialing, reads, writes and the pool wait, and no
-// retries (a retry would double the time a dead Redis costs).
-func NewRedisClient(addr string, pool int, d time.Duration) *goredis.Client {
-	return goredis.NewClient(&goredis.Options{
-		Addr:            addr,
-		PoolSize:        pool,
-		DialTimeout:     d,
-		ReadTimeout:     d,
-		WriteTimeout:    d,
-		PoolTimeout:     d,
-		MaxRetries:      -1,
-		DialerRetries:   1,
-		DisableIdentity: true,
-	})
 }
 
 // Close releases the Redis client.
@@ -205,11 +176,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd := w.Header()
-	hd.Set(HeaderDBCall, "0")
-	hd.Set(HeaderDBWait, "0")
+	hd.Set(cachemeter.HeaderDBCall, "0")
+	hd.Set(cachemeter.HeaderDBWait, "0")
 	if h.rdb == nil {
 		h.bypass.Add(1)
-		hd.Set(HeaderCache, Bypass)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Bypass)
 		h.fromDB(w, r.Context(), id)
 		return
 	}
@@ -218,11 +189,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		h.hits.Add(1)
-		hd.Set(HeaderCache, Hit)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Hit)
 		writeJSON(w, val)
 	case errors.Is(err, goredis.Nil):
 		h.misses.Add(1)
-		hd.Set(HeaderCache, Miss)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Miss)
 		if val, ok := h.fromDB(w, r.Context(), id); ok {
 			// The answer is already written; a failed SET only costs a
 			// future miss, so it is counted, not reported to the client.
@@ -232,7 +203,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		h.errs.Add(1)
-		hd.Set(HeaderCache, Error)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Error)
 		http.Error(w, "cache: redis: "+err.Error(), http.StatusServiceUnavailable)
 	}
 }
@@ -241,12 +212,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // user (true) or a 503 (false).
 func (h *Handler) fromDB(w http.ResponseWriter, ctx context.Context, id uint64) (string, bool) {
 	q, err := h.db.Do(ctx)
-	w.Header().Set(HeaderDBWait, strconv.FormatInt(q.Wait.Microseconds(), 10))
+	w.Header().Set(cachemeter.HeaderDBWait, strconv.FormatInt(q.Wait.Microseconds(), 10))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return "", false
 	}
-	w.Header().Set(HeaderDBCall, "1")
+	w.Header().Set(cachemeter.HeaderDBCall, "1")
 	val := user(id)
 	writeJSON(w, val)
 	return val, true
@@ -282,7 +253,7 @@ func writeJSON(w http.ResponseWriter, s string) {
 }
 
 // Stats are the handler's cumulative counters (server side; the load
-// generator measures the same from headers with Meter).
+// generator measures the same from headers with cachemeter.Meter).
 type Stats struct {
 	Hits, Misses, Bypass, Errors, SetErrors uint64
 	DB                                      simdb.Stats

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scalebench/scalebench/targets/app/cache"
 	"github.com/scalebench/scalebench/targets/app/cache/simdb"
+	"github.com/scalebench/scalebench/targets/cachemeter"
 	"github.com/scalebench/scalebench/targets/redis/redistest"
 )
 
@@ -30,7 +31,7 @@ func newHandler(t *testing.T, edit func(*cache.Options)) *cache.Handler {
 }
 
 // get serves one GET and feeds the meter.
-func get(h http.Handler, m *cache.Meter, path string) *httptest.ResponseRecorder {
+func get(h http.Handler, m *cachemeter.Meter, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	if m != nil {
@@ -45,13 +46,13 @@ func TestZipfRaisesHitRatio(t *testing.T) {
 		h := newHandler(t, func(o *cache.Options) {
 			o.Redis, o.Popularity, o.Prefix, o.Keys = srv.Addr(), popularity, prefix, 5000
 		})
-		m := cache.NewMeter()
+		m := cachemeter.NewMeter()
 		for range 2000 {
 			if rec := get(h, m, "/user/random"); rec.Code != http.StatusOK {
 				t.Fatalf("GET /user/random = %d %s, want 200", rec.Code, rec.Body)
 			}
 		}
-		return m.Extra(time.Second)[cache.ExtraHitRatio]
+		return m.Extra(time.Second)[cachemeter.ExtraHitRatio]
 	}
 	uniform, zipf := ratio(cache.Uniform, "u:"), ratio(cache.Zipf, "z:")
 	t.Logf("hit ratio: uniform %.3f, zipf(1.1) %.3f", uniform, zipf)
@@ -70,9 +71,9 @@ func TestCacheAside(t *testing.T) {
 		path, cache, dbCall string
 		code                int
 	}{
-		{"/user/42", cache.Miss, "1", 200},
-		{"/user/42", cache.Hit, "0", 200},
-		{"/user/43", cache.Miss, "1", 200},
+		{"/user/42", cachemeter.Miss, "1", 200},
+		{"/user/42", cachemeter.Hit, "0", 200},
+		{"/user/43", cachemeter.Miss, "1", 200},
 		{"/user/x", "", "", 404},
 	}
 	for _, tt := range tests {
@@ -80,11 +81,11 @@ func TestCacheAside(t *testing.T) {
 		if rec.Code != tt.code {
 			t.Errorf("GET %s = %d, want %d", tt.path, rec.Code, tt.code)
 		}
-		if got := rec.Header().Get(cache.HeaderCache); got != tt.cache {
-			t.Errorf("GET %s: %s = %q, want %q", tt.path, cache.HeaderCache, got, tt.cache)
+		if got := rec.Header().Get(cachemeter.HeaderCache); got != tt.cache {
+			t.Errorf("GET %s: %s = %q, want %q", tt.path, cachemeter.HeaderCache, got, tt.cache)
 		}
-		if got := rec.Header().Get(cache.HeaderDBCall); got != tt.dbCall {
-			t.Errorf("GET %s: %s = %q, want %q", tt.path, cache.HeaderDBCall, got, tt.dbCall)
+		if got := rec.Header().Get(cachemeter.HeaderDBCall); got != tt.dbCall {
+			t.Errorf("GET %s: %s = %q, want %q", tt.path, cachemeter.HeaderDBCall, got, tt.dbCall)
 		}
 	}
 	if got, want := get(h, nil, "/user/42").Body.String(), `{"id":42,"name":"user-42","email":"user-42@example.com"}`+"\n"; got != want {
@@ -98,16 +99,16 @@ func TestCacheAside(t *testing.T) {
 
 func TestNoCacheBypasses(t *testing.T) {
 	h := newHandler(t, func(o *cache.Options) { o.Mode = cache.ModeNoCache })
-	m := cache.NewMeter()
+	m := cachemeter.NewMeter()
 	for range 10 {
 		get(h, m, "/user/7")
 	}
 	x := m.Extra(time.Second)
-	if x[cache.ExtraBypass] != 10 || x[cache.ExtraDBCalls] != 10 || x[cache.ExtraDBCallsRate] != 10 {
+	if x[cachemeter.ExtraBypass] != 10 || x[cachemeter.ExtraDBCalls] != 10 || x[cachemeter.ExtraDBCallsRate] != 10 {
 		t.Errorf("nocache Extra() = %v, want 10 bypass, 10 db calls, 10/s", x)
 	}
-	if _, ok := x[cache.ExtraHitRatio]; ok {
-		t.Errorf("nocache Extra() has %s, want none", cache.ExtraHitRatio)
+	if _, ok := x[cachemeter.ExtraHitRatio]; ok {
+		t.Errorf("nocache Extra() has %s, want none", cachemeter.ExtraHitRatio)
 	}
 }
 
@@ -118,7 +119,7 @@ func TestPoolSaturationRaisesWait(t *testing.T) {
 			o.DB.Latency = simdb.Latency{Kind: "fixed", A: 5 * time.Millisecond}
 			o.DB.PoolSize = pool
 		})
-		m := cache.NewMeter()
+		m := cachemeter.NewMeter()
 		var wg sync.WaitGroup
 		for range 16 {
 			wg.Go(func() {
@@ -128,7 +129,7 @@ func TestPoolSaturationRaisesWait(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		return m.Extra(time.Second)[cache.ExtraDBWaitP99]
+		return m.Extra(time.Second)[cachemeter.ExtraDBWaitP99]
 	}
 	wide, narrow := waitP99(16), waitP99(2)
 	t.Logf("db wait p99: pool 16 %.2f ms, pool 2 %.2f ms", wide, narrow)
@@ -152,8 +153,8 @@ func TestRedisKilledAnswers503Quickly(t *testing.T) {
 		if d > 2*time.Second {
 			t.Errorf("GET %d after kill took %v, want < 2s", i, d)
 		}
-		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get(cache.HeaderCache) != cache.Error {
-			t.Errorf("GET %d after kill = %d %s=%q, want 503 %s=error", i, rec.Code, cache.HeaderCache, rec.Header().Get(cache.HeaderCache), cache.HeaderCache)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get(cachemeter.HeaderCache) != cachemeter.Error {
+			t.Errorf("GET %d after kill = %d %s=%q, want 503 %s=error", i, rec.Code, cachemeter.HeaderCache, rec.Header().Get(cachemeter.HeaderCache), cachemeter.HeaderCache)
 		}
 	}
 }

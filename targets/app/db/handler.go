@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/cachemeter"
+	sbredis "github.com/scalebench/scalebench/targets/redis"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/scalebench/scalebench/targets/app/cache"
 	"github.com/scalebench/scalebench/targets/dbmeter"
 )
 
@@ -76,7 +78,7 @@ func New(ctx context.Context, opts Options) (*Handler, error) {
 		h.zipf = rand.NewZipf(h.rnd, opts.ZipfS, 1, uint64(opts.Rows-1))
 	}
 	if opts.Redis != "" {
-		h.rdb = cache.NewRedisClient(opts.Redis, opts.RedisPoolSize, opts.RedisTimeout)
+		h.rdb = sbredis.NewClient(opts.Redis, opts.RedisPoolSize, opts.RedisTimeout)
 	}
 	h.mux = http.NewServeMux()
 	h.mux.HandleFunc("GET /user/{id}", h.getUser)
@@ -133,7 +135,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.rdb == nil {
-		hd.Set(cache.HeaderCache, cache.Bypass) // read by the cache meter of nocache
+		hd.Set(cachemeter.HeaderCache, cachemeter.Bypass) // read by the cache meter of nocache
 	}
 	n := h.shards[Route(id, len(h.shards))].reader()
 	hd.Set(dbmeter.HeaderNode, n.name)
@@ -151,8 +153,8 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 	}
 	hd.Set(dbmeter.HeaderVersion, strconv.FormatInt(u.Version, 10))
 	// The cache-aside topologies' own figures (DB calls, DB wait).
-	hd.Set(cache.HeaderDBCall, "1")
-	hd.Set(cache.HeaderDBWait, hd.Get(dbmeter.HeaderWait))
+	hd.Set(cachemeter.HeaderDBCall, "1")
+	hd.Set(cachemeter.HeaderDBWait, hd.Get(dbmeter.HeaderWait))
 	body, _ := json.Marshal(u)
 	if h.rdb != nil {
 		// Cache-aside: a failed SET only costs a later miss.

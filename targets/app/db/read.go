@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/scalebench/scalebench/targets/app/cache"
+	"github.com/scalebench/scalebench/targets/cachemeter"
 	"github.com/scalebench/scalebench/targets/dbmeter"
 )
 
@@ -35,17 +35,17 @@ func (h *Handler) fromCache(w http.ResponseWriter, ctx context.Context, id int64
 		if json.Unmarshal(val, &u) != nil {
 			return false
 		}
-		hd.Set(cache.HeaderCache, cache.Hit)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Hit)
 		hd.Set(dbmeter.HeaderNode, "cache")
 		hd.Set(dbmeter.HeaderReadAt, strconv.FormatInt(readAt, 10))
 		hd.Set(dbmeter.HeaderVersion, strconv.FormatInt(u.Version, 10))
 		writeJSON(w, val)
 		return true
 	case errors.Is(err, goredis.Nil):
-		hd.Set(cache.HeaderCache, cache.Miss)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Miss)
 		return false
 	default:
-		hd.Set(cache.HeaderCache, cache.Error)
+		hd.Set(cachemeter.HeaderCache, cachemeter.Error)
 		http.Error(w, "cache: redis: "+err.Error(), http.StatusServiceUnavailable)
 		return true
 	}

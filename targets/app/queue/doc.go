@@ -5,7 +5,7 @@
 // /jobs does the same work inside the request and answers 200, the
 // baseline the queue is compared with.
 //
-// Redis layout (prefix P, "sb:jobs" by default):
+// Redis layout (prefix P, "sb:jobs" by default; queuemeter.Keys):
 //
 //	P               stream of jobs accepted and not yet completed
 //	                (completed jobs are acknowledged and deleted, so
@@ -23,8 +23,7 @@
 // another worker with XAUTOCLAIM after WorkerOptions.ClaimIdle; if both
 // finish, the second completion is counted as a duplicate, not twice.
 //
-// For the runner: a Collector reads depth, counters and end-to-end
-// latency (accepted → done) about once a second; Drain waits, bounded,
-// for the queue to empty after the load and accounts for every accepted
-// job; AccountIDs checks ids the load generator saw in X-Scalebench-Job.
+// The key layout and what the runner reads of it (a Collector about once
+// a second, Drain and AccountIDs after the load) are in
+// targets/queuemeter, which this package and the runner both import.
 package queue

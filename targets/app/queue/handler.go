@@ -11,7 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	sbredis "github.com/scalebench/scalebench/targets/redis"
+
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/scalebench/scalebench/targets/queuemeter"
 )
 
 // HeaderJob carries the id of an accepted job on a 202 response.
@@ -56,7 +60,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		Mode: ModeQueue, RedisPoolSize: 32, RedisTimeout: 200 * time.Millisecond,
-		Prefix: DefaultPrefix, Group: DefaultGroup, MaxDepth: 10_000,
+		Prefix: queuemeter.DefaultPrefix, Group: queuemeter.DefaultGroup, MaxDepth: 10_000,
 		Work: WorkCPU, Duration: 20 * time.Millisecond,
 	}
 }
@@ -91,7 +95,7 @@ func (o Options) Validate() error {
 // Handler serves POST /jobs.
 type Handler struct {
 	opts Options
-	keys keys
+	keys queuemeter.Keys
 	rdb  *goredis.Client // nil in sync mode
 	seq  atomic.Uint64   // sync job ids
 }
@@ -103,22 +107,12 @@ func New(ctx context.Context, opts Options) (*Handler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{opts: opts, keys: keysFor(opts.Prefix)}
+	h := &Handler{opts: opts, keys: queuemeter.KeysFor(opts.Prefix)}
 	if opts.Mode == ModeQueue {
-		h.rdb = NewRedisClient(opts.Redis, opts.RedisPoolSize, opts.RedisTimeout)
+		h.rdb = sbredis.NewClient(opts.Redis, opts.RedisPoolSize, opts.RedisTimeout)
 		_ = ensureGroup(ctx, h.rdb, h.keys, opts.Group) // retried on every enqueue failure
 	}
 	return h, nil
-}
-
-// NewRedisClient returns a go-redis client that fails fast: a bounded
-// pool, timeouts of d, and no retries.
-func NewRedisClient(addr string, pool int, d time.Duration) *goredis.Client {
-	return goredis.NewClient(&goredis.Options{
-		Addr: addr, PoolSize: pool,
-		DialTimeout: d, ReadTimeout: d, WriteTimeout: d, PoolTimeout: d,
-		MaxRetries: -1, DialerRetries: 1, DisableIdentity: true,
-	})
 }
 
 // Close releases the Redis client.
@@ -131,10 +125,10 @@ func (h *Handler) Close() error {
 
 // ensureGroup creates the stream and group (from the start of the stream,
 // so jobs accepted before the first worker are not skipped).
-func ensureGroup(ctx context.Context, rdb *goredis.Client, k keys, group string) error {
-	err := rdb.XGroupCreateMkStream(ctx, k.stream, group, "0").Err()
+func ensureGroup(ctx context.Context, rdb *goredis.Client, k queuemeter.Keys, group string) error {
+	err := rdb.XGroupCreateMkStream(ctx, k.Stream, group, "0").Err()
 	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("queue: create group %s on %s: %w", group, k.stream, err)
+		return fmt.Errorf("queue: create group %s on %s: %w", group, k.Stream, err)
 	}
 	return nil
 }
@@ -236,7 +230,7 @@ return id
 // enqueue adds one job and returns its id (the stream entry id).
 func (h *Handler) enqueue(ctx context.Context, work string, d time.Duration) (string, error) {
 	k := h.keys
-	res, err := enqueueScript.Run(ctx, h.rdb, []string{k.stream, k.accepted, k.refused},
+	res, err := enqueueScript.Run(ctx, h.rdb, []string{k.Stream, k.Accepted, k.Refused},
 		h.opts.MaxDepth, work, d.Microseconds(), time.Now().UnixMicro()).Text()
 	switch {
 	case errors.Is(err, goredis.Nil):

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/queuemeter"
+	sbredis "github.com/scalebench/scalebench/targets/redis"
+
 	"github.com/google/go-cmp/cmp"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -30,7 +33,7 @@ func setup(t *testing.T, edit func(*queue.Options)) (*queue.Handler, *goredis.Cl
 	if err != nil {
 		t.Fatalf("queue.New() = %v", err)
 	}
-	rdb := queue.NewRedisClient(srv.Addr(), 8, time.Second)
+	rdb := sbredis.NewClient(srv.Addr(), 8, time.Second)
 	t.Cleanup(func() { _ = h.Close(); _ = rdb.Close() })
 	return h, rdb, srv.Kill
 }
@@ -82,7 +85,7 @@ func TestAccountingExact(t *testing.T) {
 	}
 	stop := startWorkers(t, rdb, 2, 5*time.Second)
 	ctx := context.Background()
-	a, err := queue.Drain(ctx, rdb, "", 10*time.Second)
+	a, err := queuemeter.Drain(ctx, rdb, "", 10*time.Second)
 	if err != nil {
 		t.Fatalf("Drain() = %v", err)
 	}
@@ -93,11 +96,11 @@ func TestAccountingExact(t *testing.T) {
 	if got := stats[0].Done + stats[1].Done; got != n {
 		t.Errorf("workers done = %d (%+v), want %d", got, stats, n)
 	}
-	b, err := queue.AccountIDs(ctx, rdb, "", ids)
+	b, err := queuemeter.AccountIDs(ctx, rdb, "", ids)
 	if err != nil || b.Completed != n || b.Missing != 0 {
 		t.Errorf("AccountIDs() = %+v, %v, want %d completed, 0 missing", b, err, n)
 	}
-	s, err := queue.NewCollector(rdb, "").Collect(ctx)
+	s, err := queuemeter.NewCollector(rdb, "").Collect(ctx)
 	if err != nil {
 		t.Fatalf("Collect() = %v", err)
 	}
@@ -107,7 +110,7 @@ func TestAccountingExact(t *testing.T) {
 	if got := s.Service.Min(); got < 4000 {
 		t.Errorf("service time min = %d µs, want ≥ 5 ms of io work", got)
 	}
-	if s2, _ := queue.NewCollector(rdb, "").Collect(ctx); s2.New != n {
+	if s2, _ := queuemeter.NewCollector(rdb, "").Collect(ctx); s2.New != n {
 		t.Errorf("a second Collector read %d completions, want %d", s2.New, n)
 	}
 }
@@ -122,7 +125,7 @@ func TestClaimRecoversKilledWorker(t *testing.T) {
 	stopA := startWorkers(t, rdb, 1, time.Hour)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		p, err := rdb.XPending(ctx, queue.DefaultPrefix, queue.DefaultGroup).Result()
+		p, err := rdb.XPending(ctx, queuemeter.DefaultPrefix, queuemeter.DefaultGroup).Result()
 		if err == nil && p.Count == 1 {
 			break
 		}
@@ -136,7 +139,7 @@ func TestClaimRecoversKilledWorker(t *testing.T) {
 	}
 	// Worker B claims it once it has been idle 100 ms.
 	stopB := startWorkers(t, rdb, 1, 100*time.Millisecond)
-	a, err := queue.Drain(ctx, rdb, "", 5*time.Second)
+	a, err := queuemeter.Drain(ctx, rdb, "", 5*time.Second)
 	b := stopB()
 	if err != nil || !a.Drained || a.Completed != 1 || a.Missing != 0 {
 		t.Errorf("Drain() = %+v, %v; want the job completed", a, err)
@@ -159,11 +162,11 @@ func TestMaxDepthRefuses(t *testing.T) {
 	if diff := cmp.Diff([]int{202, 202, 202, 503, 503}, codes); diff != "" {
 		t.Errorf("status codes mismatch (-want +got):\n%s", diff)
 	}
-	s, err := queue.NewCollector(rdb, "").Collect(context.Background())
+	s, err := queuemeter.NewCollector(rdb, "").Collect(context.Background())
 	if err != nil || s.Accepted != 3 || s.Refused != 2 || s.Depth != 3 {
 		t.Errorf("Collect() = accepted %d refused %d depth %d (%v), want 3 2 3", s.Accepted, s.Refused, s.Depth, err)
 	}
-	a, err := queue.Drain(context.Background(), rdb, "", 100*time.Millisecond)
+	a, err := queuemeter.Drain(context.Background(), rdb, "", 100*time.Millisecond)
 	if err != nil || a.Drained || a.Missing != 3 || len(a.MissingIDs) != 3 {
 		t.Errorf("Drain() without workers = %+v, %v; want not drained, 3 missing with ids", a, err)
 	}
@@ -184,10 +187,10 @@ func TestRedisKilledNothingHangs(t *testing.T) {
 		t.Errorf("POST after kill = %d in %v, want 503 within 2s", rec.Code, d)
 	}
 	start = time.Now()
-	if _, err := queue.Drain(context.Background(), rdb, "", 5*time.Second); err == nil {
+	if _, err := queuemeter.Drain(context.Background(), rdb, "", 5*time.Second); err == nil {
 		t.Errorf("Drain() after kill = nil error, want one")
 	}
-	a, err := queue.AccountIDs(context.Background(), rdb, "", ids)
+	a, err := queuemeter.AccountIDs(context.Background(), rdb, "", ids)
 	if err == nil || a.Missing != 5 {
 		t.Errorf("AccountIDs() after kill = %+v, %v; want 5 missing and an error", a, err)
 	}

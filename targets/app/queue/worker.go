@@ -11,15 +11,17 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/scalebench/scalebench/targets/queuemeter"
 )
 
 // WorkerOptions configure Work.
 type WorkerOptions struct {
 	// Redis is the client to use (required).
 	Redis *goredis.Client
-	// Prefix of the Redis keys (default DefaultPrefix).
+	// Prefix of the Redis keys (default queuemeter.DefaultPrefix).
 	Prefix string
-	// Group is the consumer group (default DefaultGroup).
+	// Group is the consumer group (default queuemeter.DefaultGroup).
 	Group string
 	// Consumer names this worker in the group (default "worker-PID").
 	Consumer string
@@ -51,7 +53,7 @@ type WorkerStats struct {
 // worker is one Work call.
 type worker struct {
 	opts      WorkerOptions
-	keys      keys
+	keys      queuemeter.Keys
 	nextClaim atomic.Int64 // unix ns when the next XAUTOCLAIM is due
 
 	done, claimed, dups, errs atomic.Uint64
@@ -67,7 +69,7 @@ func Work(ctx context.Context, opts WorkerOptions) (WorkerStats, error) {
 		return WorkerStats{}, errors.New("queue: worker: no Redis client")
 	}
 	if opts.Group == "" {
-		opts.Group = DefaultGroup
+		opts.Group = queuemeter.DefaultGroup
 	}
 	if opts.Consumer == "" {
 		opts.Consumer = "worker-" + strconv.Itoa(os.Getpid())
@@ -81,7 +83,7 @@ func Work(ctx context.Context, opts WorkerOptions) (WorkerStats, error) {
 	if opts.Block <= 0 {
 		opts.Block = time.Second
 	}
-	w := &worker{opts: opts, keys: keysFor(opts.Prefix)}
+	w := &worker{opts: opts, keys: queuemeter.KeysFor(opts.Prefix)}
 	var wg sync.WaitGroup
 	for range opts.Concurrency {
 		wg.Go(func() { w.loop(ctx) })
@@ -145,7 +147,7 @@ func (w *worker) next(ctx context.Context) (goredis.XMessage, bool, error) {
 	now := time.Now().UnixNano()
 	if due := w.nextClaim.Load(); now >= due && w.nextClaim.CompareAndSwap(due, now+int64(w.opts.ClaimIdle/2)) {
 		msgs, _, err := w.opts.Redis.XAutoClaim(ctx, &goredis.XAutoClaimArgs{
-			Stream: w.keys.stream, Group: w.opts.Group, Consumer: w.opts.Consumer,
+			Stream: w.keys.Stream, Group: w.opts.Group, Consumer: w.opts.Consumer,
 			MinIdle: w.opts.ClaimIdle, Start: "0-0", Count: 1,
 		}).Result()
 		if err != nil {
@@ -161,7 +163,7 @@ func (w *worker) next(ctx context.Context) (goredis.XMessage, bool, error) {
 	}
 	res, err := w.opts.Redis.XReadGroup(ctx, &goredis.XReadGroupArgs{
 		Group: w.opts.Group, Consumer: w.opts.Consumer,
-		Streams: []string{w.keys.stream, ">"}, Count: 1, Block: w.opts.Block,
+		Streams: []string{w.keys.Stream, ">"}, Count: 1, Block: w.opts.Block,
 	}).Result()
 	switch {
 	case errors.Is(err, goredis.Nil):
@@ -211,7 +213,7 @@ func (w *worker) process(ctx context.Context, m goredis.XMessage) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	n, err := completeScript.Run(rctx, w.opts.Redis,
-		[]string{k.stream, k.done, k.doneIDs, k.completed, k.duplicates},
+		[]string{k.Stream, k.Done, k.DoneIDs, k.Completed, k.Duplicates},
 		w.opts.Group, m.ID, accepted, started.UnixMicro(), time.Now().UnixMicro(), w.opts.Consumer, jobErr).Int()
 	switch {
 	case err != nil:

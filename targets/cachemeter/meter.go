@@ -1,4 +1,4 @@
-package cache
+package cachemeter
 
 import (
 	"net/http"
@@ -7,6 +7,21 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Response headers (see the package documentation).
+const (
+	HeaderCache  = "X-Scalebench-Cache"
+	HeaderDBCall = "X-Scalebench-DB-Call"
+	HeaderDBWait = "X-Scalebench-DB-Wait-Us"
+)
+
+// Values of HeaderCache.
+const (
+	Hit    = "hit"
+	Miss   = "miss"
+	Bypass = "bypass"
+	Error  = "error"
 )
 
 // Keys of results.Step.Extra filled by Meter.Extra.

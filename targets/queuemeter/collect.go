@@ -1,4 +1,4 @@
-package queue
+package queuemeter
 
 import (
 	"context"
@@ -63,14 +63,14 @@ type Collector struct {
 	// (DefaultGroup unless set).
 	Group  string
 	rdb    *goredis.Client
-	keys   keys
+	keys   Keys
 	cursor string // last done-stream id read
 }
 
 // NewCollector returns a Collector for the queue under prefix ("":
 // DefaultPrefix), starting with the first completion ever recorded.
 func NewCollector(rdb *goredis.Client, prefix string) *Collector {
-	return &Collector{Group: DefaultGroup, rdb: rdb, keys: keysFor(prefix), cursor: "-"}
+	return &Collector{Group: DefaultGroup, rdb: rdb, keys: KeysFor(prefix), cursor: "-"}
 }
 
 // NewHistogram returns an empty histogram with the geometry of Stats'
@@ -83,8 +83,8 @@ func (c *Collector) Collect(ctx context.Context) (Stats, error) {
 		E2E: NewHistogram(), QueueWait: NewHistogram(), Service: NewHistogram()}
 	k := c.keys
 	pipe := c.rdb.Pipeline()
-	counters := pipe.MGet(ctx, k.accepted, k.completed, k.refused, k.duplicates)
-	depth := pipe.XLen(ctx, k.stream)
+	counters := pipe.MGet(ctx, k.Accepted, k.Completed, k.Refused, k.Duplicates)
+	depth := pipe.XLen(ctx, k.Stream)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return s, fmt.Errorf("queue: collect: %w", err)
 	}
@@ -95,7 +95,7 @@ func (c *Collector) Collect(ctx context.Context) (Stats, error) {
 	s.Depth = depth.Val()
 	if s.Depth > 0 {
 		// XPENDING fails with NOGROUP before the first worker: not an error.
-		if p, err := c.rdb.XPending(ctx, k.stream, c.Group).Result(); err == nil {
+		if p, err := c.rdb.XPending(ctx, k.Stream, c.Group).Result(); err == nil {
 			s.Running = p.Count
 		}
 	}
@@ -104,7 +104,7 @@ func (c *Collector) Collect(ctx context.Context) (Stats, error) {
 		if start != "-" {
 			start = "(" + start
 		}
-		msgs, err := c.rdb.XRangeN(ctx, k.done, start, "+", completionBatchSize).Result()
+		msgs, err := c.rdb.XRangeN(ctx, k.Done, start, "+", completionBatchSize).Result()
 		if err != nil {
 			return s, fmt.Errorf("queue: read completions: %w", err)
 		}
@@ -165,7 +165,7 @@ type Accounting struct {
 // killed: the jobs it held are lost and the caller's own list of
 // accepted ids, checked with AccountIDs, is the only record left).
 func Drain(ctx context.Context, rdb *goredis.Client, prefix string, timeout time.Duration) (Accounting, error) {
-	k := keysFor(prefix)
+	k := KeysFor(prefix)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -173,7 +173,7 @@ func Drain(ctx context.Context, rdb *goredis.Client, prefix string, timeout time
 	defer tick.Stop()
 	var a Accounting
 	for {
-		n, err := rdb.XLen(ctx, k.stream).Result()
+		n, err := rdb.XLen(ctx, k.Stream).Result()
 		if err != nil && ctx.Err() == nil {
 			return a, fmt.Errorf("queue: drain: %w", err)
 		}
@@ -193,7 +193,7 @@ func Drain(ctx context.Context, rdb *goredis.Client, prefix string, timeout time
 	// Account with a fresh deadline: the drain's may be spent.
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer acancel()
-	vals, err := rdb.MGet(actx, k.accepted, k.completed, k.duplicates).Result()
+	vals, err := rdb.MGet(actx, k.Accepted, k.Completed, k.Duplicates).Result()
 	if err != nil {
 		return a, fmt.Errorf("queue: drain: read counters: %w", err)
 	}
@@ -204,7 +204,7 @@ func Drain(ctx context.Context, rdb *goredis.Client, prefix string, timeout time
 		a.Missing = a.Accepted - a.Completed
 	}
 	if a.Missing > 0 {
-		msgs, err := rdb.XRangeN(actx, k.stream, "-", "+", 100).Result()
+		msgs, err := rdb.XRangeN(actx, k.Stream, "-", "+", 100).Result()
 		if err != nil {
 			return a, fmt.Errorf("queue: drain: list missing jobs: %w", err)
 		}
@@ -220,12 +220,12 @@ func Drain(ctx context.Context, rdb *goredis.Client, prefix string, timeout time
 // account. When Redis cannot be read every id is missing and the error
 // says why.
 func AccountIDs(ctx context.Context, rdb *goredis.Client, prefix string, ids []string) (Accounting, error) {
-	k := keysFor(prefix)
+	k := KeysFor(prefix)
 	a := Accounting{Accepted: uint64(len(ids))}
 	var errs []error
 	for i := 0; i < len(ids); i += completionBatchSize {
 		batch := ids[i:min(i+completionBatchSize, len(ids))]
-		found, err := rdb.SMIsMember(ctx, k.doneIDs, toAny(batch)...).Result()
+		found, err := rdb.SMIsMember(ctx, k.DoneIDs, toAny(batch)...).Result()
 		if err != nil {
 			errs = append(errs, err)
 			found = make([]bool, len(batch))
@@ -252,4 +252,10 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// str is a stream entry's field as text ("" when absent).
+func str(v any) string {
+	s, _ := v.(string)
+	return s
 }

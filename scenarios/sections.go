@@ -203,15 +203,7 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 				d.oneOf(v, p, r.Method, methods)
 			}
 		},
-		"path": func(v *yaml.Node, p string) {
-			if d.str(v, p, &r.Path) {
-				if check, ok := d.envValue(v.Line, p, r.Path); ok {
-					if msg := checkPath(check); msg != "" {
-						d.add(v.Line, p, "%s", secrets.Query(hideExpansion(msg, r.Path, check)))
-					}
-				}
-			}
-		},
+		"path": func(v *yaml.Node, p string) { d.path(v, p, &r.Path) },
 		"headers": func(v *yaml.Node, p string) {
 			var lines map[string]int
 			r.Headers, lines = d.strMap(v, p)
@@ -239,6 +231,19 @@ func (d *decoder) request(n *yaml.Node, path string, r *Request) {
 }
 
 // checkPath returns what is wrong with a request path, or "".
+// path decodes a request path, ${env:…} allowed; a problem never shows
+// the query string's values (they may be secrets).
+func (d *decoder) path(v *yaml.Node, p string, dst *string) {
+	if !d.str(v, p, dst) {
+		return
+	}
+	if check, ok := d.envValue(v.Line, p, *dst); ok {
+		if msg := checkPath(check); msg != "" {
+			d.add(v.Line, p, "%s", secrets.Query(hideExpansion(msg, *dst, check)))
+		}
+	}
+}
+
 func checkPath(p string) string {
 	switch {
 	case p == "":

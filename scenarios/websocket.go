@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/scalebench/scalebench/secrets"
 )
 
 // WebSocket is the websocket section: instead of requests and load, the
@@ -87,15 +85,7 @@ func newWebSocket() *WebSocket {
 // websocket decodes the websocket section.
 func (d *decoder) websocket(n *yaml.Node, path string, w *WebSocket) {
 	present := d.mapping(n, path, fields{
-		"path": func(v *yaml.Node, p string) {
-			if d.str(v, p, &w.Path) {
-				if check, ok := d.envValue(v.Line, p, w.Path); ok {
-					if msg := checkPath(check); msg != "" {
-						d.add(v.Line, p, "%s", secrets.Query(hideExpansion(msg, w.Path, check)))
-					}
-				}
-			}
-		},
+		"path": func(v *yaml.Node, p string) { d.path(v, p, &w.Path) },
 		"room_param": func(v *yaml.Node, p string) {
 			if d.str(v, p, &w.RoomParam) && (w.RoomParam == "" || url.QueryEscape(w.RoomParam) != w.RoomParam) {
 				d.add(v.Line, p, `must be a plain query parameter name (or "-" for none), got %q`, w.RoomParam)

@@ -62,11 +62,12 @@ type Config struct {
 // Meter aggregates topology-specific figures from response headers (a
 // cache's hit/miss header, a queue's job id), one Meter per step.
 // Observe is called from the generator's single consumer goroutine and
-// must be cheap; Extra is called once, when the step ends, with the
-// step's elapsed time.
+// must be cheap; Finish is called once, when the step's counts are set,
+// with its elapsed time, and puts the meter's figures into the step's
+// typed section (or Extra).
 type Meter interface {
 	Observe(code uint16, h http.Header)
-	Extra(elapsed time.Duration) map[string]float64
+	Finish(st *results.Step, elapsed time.Duration)
 }
 
 // Defaults for zero Config fields.

@@ -18,6 +18,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/valyala/fasthttp"
+
+	"github.com/scalebench/scalebench/results"
 )
 
 // eachEngine runs an engine-independent test once per engine, as subtests
@@ -72,8 +74,8 @@ func (m *countingMeter) Observe(code uint16, h http.Header) {
 	}
 }
 
-func (m *countingMeter) Extra(time.Duration) map[string]float64 {
-	return map[string]float64{"hits": m.hits, "all": m.all}
+func (m *countingMeter) Finish(st *results.Step, _ time.Duration) {
+	st.Extra = map[string]float64{"hits": m.hits, "all": m.all}
 }
 
 func TestMeterSeesHeaders(t *testing.T) { eachEngine(t, testMeterSeesHeaders) }

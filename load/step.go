@@ -78,7 +78,7 @@ func (r *phaseRun) counts(rec *recorder) results.Step {
 		st.ErrorsByKind = rec.kinds
 	}
 	if rec.meter != nil {
-		st.Extra = rec.meter.Extra(elapsed)
+		rec.meter.Finish(&st, elapsed)
 	}
 	if len(rec.instances) > 0 {
 		st.Instances = rec.instances

@@ -11,17 +11,6 @@ import (
 	"github.com/scalebench/scalebench/results"
 )
 
-// Keys of results.Step.Extra written by the cache meter (see
-// targets/app/cache/meter.go); the report reads them by name so that it
-// does not depend on the reference application.
-const (
-	extraHitRatio    = "cache_hit_ratio"
-	extraBypass      = "cache_bypass"
-	extraCacheErrors = "cache_errors"
-	extraDBCallsRate = "db_calls_per_s"
-	extraDBWaitP99   = "db_wait_ms_p99"
-)
-
 // Table is a section of topology-specific figures (cache, queue, job
 // accounting, flows, WebSocket delivery), the same in the terminal, in
 // summary.md and in report.html. Only sections with data are built.
@@ -100,22 +89,20 @@ func cacheTable(run *results.Run, v Verdict) Table {
 		Header: []string{"load", "target", "hit ratio", "DB calls/s", "DB wait p99", "cache errors"}, Text: 2,
 	}
 	eachStep(run, v, func(lv Level, t *results.Target, s *results.Step) {
-		_, calls := s.Extra[extraDBCallsRate]
-		_, ratio := s.Extra[extraHitRatio]
-		if !calls && !ratio {
+		c := s.Cache
+		if c == nil {
 			return
 		}
 		hit := "—"
 		switch {
-		case ratio:
-			hit = Percent(s.Extra[extraHitRatio])
-		case s.Extra[extraBypass] > 0:
+		case c.HitRatio != nil:
+			hit = Percent(*c.HitRatio)
+		case c.Bypass > 0:
 			hit = "no cache"
 		}
-		errs := s.Extra[extraCacheErrors]
 		tb.Rows = append(tb.Rows, TableRow{Cells: []string{
-			lv.Label, oneLine(t.Name), hit, Number(s.Extra[extraDBCallsRate]), Millis(s.Extra[extraDBWaitP99]), Number(errs),
-		}, Bad: errs > 0})
+			lv.Label, oneLine(t.Name), hit, Number(c.DBCallsPerS), Millis(c.DBWaitMs.P99), Number(float64(c.Errors)),
+		}, Bad: c.Errors > 0})
 	})
 	return tb
 }

@@ -149,11 +149,11 @@ func renderHTML(t *testing.T, runs ...*results.Run) string {
 func redisRun() *results.Run {
 	slo := &results.SLO{P99Ms: 100, ErrorRate: 0.01}
 	nocache := target("nocache", "nocache", step(0, 100, 22, 99), step(1, 250, 119, 238))
-	nocache.Steps[0].Extra = map[string]float64{"cache_bypass": 200, "db_calls": 200, "db_calls_per_s": 99.4, "db_wait_ms_p99": 0.066}
-	nocache.Steps[1].Extra = map[string]float64{"cache_bypass": 500, "db_calls": 500, "db_calls_per_s": 238.1, "db_wait_ms_p99": 97.3}
+	nocache.Steps[0].Cache = &results.CacheStats{Bypass: 200, DBCalls: 200, DBCallsPerS: 99.4, DBWaitMs: results.DBWait{P99: 0.066}}
+	nocache.Steps[1].Cache = &results.CacheStats{Bypass: 500, DBCalls: 500, DBCallsPerS: 238.1, DBWaitMs: results.DBWait{P99: 97.3}}
 	cached := target("cached", "cached", step(0, 100, 23, 99), step(1, 250, 26, 249))
-	cached.Steps[0].Extra = map[string]float64{"cache_hit_ratio": 0.49, "db_calls_per_s": 50.7, "db_wait_ms_p99": 0.072}
-	cached.Steps[1].Extra = map[string]float64{"cache_hit_ratio": 0.668, "db_calls_per_s": 82.6, "db_wait_ms_p99": 0.015, "cache_errors": 3}
+	cached.Steps[0].Cache = &results.CacheStats{HitRatio: ptrTo(0.49), DBCallsPerS: 50.7, DBWaitMs: results.DBWait{P99: 0.072}}
+	cached.Steps[1].Cache = &results.CacheStats{HitRatio: ptrTo(0.668), DBCallsPerS: 82.6, DBWaitMs: results.DBWait{P99: 0.015}, Errors: 3}
 	queue := target("queue", "queue", step(0, 100, 4, 100), step(1, 250, 5, 250))
 	for i := range queue.Steps {
 		s := &queue.Steps[i]
@@ -309,3 +309,5 @@ func TestVerdictBoxColour(t *testing.T) {
 		})
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -8,6 +8,10 @@ type QueueStats struct {
 	Accepted  uint64 `json:"accepted"`
 	Completed uint64 `json:"completed"`
 	Refused   uint64 `json:"refused"`
+	// AcceptedByClient and RefusedByClient count the 202 and 503 answers
+	// the load generator saw during the step.
+	AcceptedByClient uint64 `json:"accepted_by_client"`
+	RefusedByClient  uint64 `json:"refused_by_client"`
 	// CompletedPerS is worker throughput: jobs completed per second.
 	CompletedPerS float64 `json:"completed_per_s"`
 	// DepthMax and DepthEnd are the queue depth (accepted, not completed)

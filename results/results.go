@@ -6,7 +6,7 @@ import (
 
 // SchemaVersion is the version of the results.json contract written by this
 // build. Readers accept any file whose major version they know.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Run is the whole content of results.json: one scenario run against one or
 // more targets. Field names are a contract (see docs/results.md); never rename.
@@ -274,9 +274,13 @@ type Step struct {
 	SLOPassed *bool `json:"slo_passed,omitempty"`
 	// Warnings are findings about this step, shown in every report.
 	Warnings []string `json:"warnings,omitempty"`
-	// Extra holds topology-specific measurements (cache hit ratio, queue
-	// depth, WebSocket delivery…), named by snake_case keys.
+	// Extra holds figures no typed section carries yet (per-flow-step
+	// error rates, the database meter's raw counts, a user meter's),
+	// named by snake_case keys. Cache, queue, WebSocket and database
+	// figures are in their own sections.
 	Extra map[string]float64 `json:"extra,omitempty"`
+	// Cache holds a cache topology's figures (cached, nocache).
+	Cache *CacheStats `json:"cache,omitempty"`
 	// Flows holds per-flow, per-request figures of a flows step (scenario
 	// flows:); Requests, Errors and Latency then sum over every request.
 	Flows []FlowStats `json:"flows,omitempty"`

@@ -73,7 +73,18 @@ func Read(path string) (*Run, error) {
 	if major, _, _ := strings.Cut(run.SchemaVersion, "."); major != "1" {
 		return nil, fmt.Errorf("%s: %w: schema_version %q (this build reads 1.x)", path, ErrUnknownSchema, run.SchemaVersion)
 	}
+	upgrade(&run)
 	return &run, nil
+}
+
+// upgrade brings a file of an older 1.x schema to this one, so reports of
+// old runs render: 1.0 kept the cache figures in steps[].extra.
+func upgrade(run *Run) {
+	for ti := range run.Targets {
+		for si := range run.Targets[ti].Steps {
+			upgradeCache(&run.Targets[ti].Steps[si])
+		}
+	}
 }
 
 // ErrUnknownSchema reports a results file written by an incompatible version.

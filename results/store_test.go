@@ -81,3 +81,30 @@ func TestReadIgnoresUnknownFields(t *testing.T) {
 		t.Errorf("Read() = %+v, %v; want id x and no error", run, err)
 	}
 }
+
+// TestReadUpgradesCacheFigures: a 1.0 file kept the cache figures in
+// steps[].extra; Read moves them into steps[].cache, so reports of old
+// runs still show them, and leaves other extra keys alone.
+func TestReadUpgradesCacheFigures(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"schema_version": "1.0", "id": "r0", "scenario": "cache", "model": "open", "status": "completed",
+	  "targets": [{"name": "cached", "status": "ok", "steps": [{"index": 0, "extra": {
+	    "cache_hits": 70, "cache_misses": 30, "cache_hit_ratio": 0.7, "db_calls": 30, "db_calls_per_s": 15,
+	    "db_wait_ms_mean": 0.5, "db_wait_ms_p99": 2, "db_wait_ms_max": 3, "flow_me_error_rate": 0.1}}]}]}`
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run.Targets[0].Steps[0]
+	c := s.Cache
+	if c == nil || c.Hits != 70 || c.Misses != 30 || c.HitRatio == nil || *c.HitRatio != 0.7 || c.DBCalls != 30 ||
+		c.DBCallsPerS != 15 || c.DBWaitMs != (DBWait{Mean: 0.5, P99: 2, Max: 3}) {
+		t.Errorf("cache section %+v, want the 1.0 extra figures", c)
+	}
+	if len(s.Extra) != 1 || s.Extra["flow_me_error_rate"] != 0.1 {
+		t.Errorf("extra %v, want only flow_me_error_rate left", s.Extra)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scalebench/scalebench/load"
+	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets"
 	"github.com/scalebench/scalebench/targets/dbmeter"
@@ -66,7 +67,7 @@ func dbMeterFor(t scenarios.Target, inner func() load.Meter) func() load.Meter {
 	}
 	tr := dbmeter.NewTracker()
 	return func() load.Meter {
-		ms := multiMeter{dbmeter.NewMeter(tr)}
+		ms := multiMeter{extraMeter{dbmeter.NewMeter(tr)}}
 		if inner != nil {
 			ms = append(ms, inner())
 		}
@@ -83,10 +84,21 @@ func (ms multiMeter) Observe(code uint16, h http.Header) {
 	}
 }
 
-func (ms multiMeter) Extra(elapsed time.Duration) map[string]float64 {
-	out := map[string]float64{}
+func (ms multiMeter) Finish(st *results.Step, elapsed time.Duration) {
 	for _, m := range ms {
-		maps.Copy(out, m.Extra(elapsed))
+		m.Finish(st, elapsed)
 	}
-	return out
+}
+
+// extraMeter puts the database meter's counts into Step.Extra, from which
+// the database section is built with the samples of the nodes (dbStep).
+type extraMeter struct{ m *dbmeter.Meter }
+
+func (e extraMeter) Observe(code uint16, h http.Header) { e.m.Observe(code, h) }
+
+func (e extraMeter) Finish(st *results.Step, elapsed time.Duration) {
+	if st.Extra == nil {
+		st.Extra = map[string]float64{}
+	}
+	maps.Copy(st.Extra, e.m.Extra(elapsed))
 }

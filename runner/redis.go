@@ -51,8 +51,9 @@ func meterFor(t scenarios.Target, accepted *atomic.Uint64) func() load.Meter {
 type cacheMeter struct{ m *cachemeter.Meter }
 
 func (c cacheMeter) Observe(_ uint16, h http.Header) { c.m.Observe(h) }
-func (c cacheMeter) Extra(elapsed time.Duration) map[string]float64 {
-	return c.m.Extra(elapsed)
+func (c cacheMeter) Finish(st *results.Step, elapsed time.Duration) {
+	cs := c.m.Stats(elapsed)
+	st.Cache = &cs
 }
 
 // jobsMeter counts the jobs the API accepted, as the client saw them.
@@ -71,8 +72,11 @@ func (j *jobsMeter) Observe(code uint16, _ http.Header) {
 	}
 }
 
-func (j *jobsMeter) Extra(time.Duration) map[string]float64 {
-	return map[string]float64{"jobs_accepted_by_client": float64(j.accepted), "jobs_refused_by_client": float64(j.refused)}
+func (j *jobsMeter) Finish(st *results.Step, _ time.Duration) {
+	if st.Queue == nil {
+		st.Queue = &results.QueueStats{}
+	}
+	st.Queue.AcceptedByClient, st.Queue.RefusedByClient = j.accepted, j.refused
 }
 
 // redisWorkload wraps the workload of a Redis-backed target: it watches
@@ -197,16 +201,10 @@ func queueStep(st *results.Step, samples []queuemeter.Stats) {
 	}
 	q.E2E, q.QueueWait = results.LatencyOf(e2e, nil), results.LatencyOf(wait, nil)
 	q.Histograms = map[string]string{"e2e": encodeHist(e2e), "queue_wait": encodeHist(wait)}
-	st.Queue = q
-	if st.Extra == nil {
-		st.Extra = map[string]float64{}
+	if st.Queue != nil { // the client's counts (jobsMeter)
+		q.AcceptedByClient, q.RefusedByClient = st.Queue.AcceptedByClient, st.Queue.RefusedByClient
 	}
-	st.Extra[queuemeter.ExtraAccepted] = float64(q.Accepted)
-	st.Extra[queuemeter.ExtraCompleted] = float64(q.Completed)
-	st.Extra[queuemeter.ExtraCompletedRate] = q.CompletedPerS
-	st.Extra[queuemeter.ExtraDepthMax] = float64(q.DepthMax)
-	st.Extra["job_e2e_ms_p50"] = q.E2E.P50
-	st.Extra["job_e2e_ms_p99"] = q.E2E.P99
+	st.Queue = q
 }
 
 // Finish drains the queue (bounded) and accounts for every job; it also

@@ -199,7 +199,6 @@ func (w *wsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, er
 		st.Scheduled = st.Requests + st.WebSocket.MessagesUnsent
 		st.Unsent = st.WebSocket.MessagesUnsent
 		w.fillUsage(&st, samples)
-		wsExtra(&st)
 		wsLost(&st)
 		stats.Figures(&st)
 		out = append(out, st)
@@ -311,22 +310,6 @@ func selfRSS() uint64 {
 		return 0
 	}
 	return pages * uint64(os.Getpagesize())
-}
-
-// wsExtra copies the headline WebSocket figures into Step.Extra, which
-// every report shows as columns (the full set is in Step.WebSocket).
-func wsExtra(st *results.Step) {
-	w := st.WebSocket
-	if st.Extra == nil {
-		st.Extra = map[string]float64{}
-	}
-	st.Extra["ws_delivery_ratio"] = w.DeliveryRatio
-	st.Extra["ws_missing"] = float64(w.Missing)
-	st.Extra["ws_duplicates"] = float64(w.Duplicates)
-	st.Extra["ws_fanout_p99_ms"] = w.FanoutLatency.P99
-	st.Extra["ws_disconnects"] = float64(w.Disconnects)
-	st.Extra["ws_reconnects"] = float64(w.Reconnects)
-	st.Extra["ws_reconnect_failures"] = float64(w.ReconnectFailures)
 }
 
 // wsLost adds a warning saying what happened to the connections the

@@ -38,6 +38,22 @@ func runSuite(t *testing.T, suite string, extra ...string) map[string]results.Ta
 
 func top(tr results.Target) results.Step { return tr.Steps[len(tr.Steps)-1] }
 
+// hitRatio is the step's cache hit ratio (0 without one).
+func hitRatio(s results.Step) float64 {
+	if s.Cache == nil || s.Cache.HitRatio == nil {
+		return 0
+	}
+	return *s.Cache.HitRatio
+}
+
+// jobE2EP99 is the step's job end-to-end p99 (0 without a queue section).
+func jobE2EP99(s results.Step) float64 {
+	if s.Queue == nil {
+		return 0
+	}
+	return s.Queue.E2E.P99
+}
+
 // TestCacheSuite: on a slow database the cache holds the top rate that
 // the database alone cannot, with most reads served from Redis.
 func TestCacheSuite(t *testing.T) {
@@ -48,19 +64,22 @@ func TestCacheSuite(t *testing.T) {
 func checkCacheLesson(t *testing.T, got map[string]results.Target) {
 	t.Helper()
 	nc, c := top(got["nocache"]), top(got["cached"])
+	if nc.Cache == nil || c.Cache == nil {
+		t.Fatalf("cache sections nocache %v, cached %v; want both", nc.Cache, c.Cache)
+	}
 	t.Logf("top step %g req/s: nocache %.1f/s p99 %.1f ms; cached %.1f/s p99 %.1f ms hit ratio %.2f, db calls %.0f/s",
-		c.OfferedRate, nc.Throughput, nc.Latency.P99, c.Throughput, c.Latency.P99, c.Extra["cache_hit_ratio"], c.Extra["db_calls_per_s"])
+		c.OfferedRate, nc.Throughput, nc.Latency.P99, c.Throughput, c.Latency.P99, hitRatio(c), c.Cache.DBCallsPerS)
 	if c.Throughput <= nc.Throughput || c.Latency.P99 >= nc.Latency.P99 {
 		t.Errorf("cached throughput %.1f, p99 %.1f ms; want above nocache's %.1f and below its %.1f ms", c.Throughput, c.Latency.P99, nc.Throughput, nc.Latency.P99)
 	}
-	if r := c.Extra["cache_hit_ratio"]; r <= 0.5 {
+	if r := hitRatio(c); r <= 0.5 {
 		t.Errorf("cached hit ratio %v, want > 0.5", r)
 	}
-	if c.Extra["db_calls_per_s"] >= nc.Extra["db_calls_per_s"] {
-		t.Errorf("db calls/s cached %v, nocache %v; want fewer with the cache", c.Extra["db_calls_per_s"], nc.Extra["db_calls_per_s"])
+	if c.Cache.DBCallsPerS >= nc.Cache.DBCallsPerS {
+		t.Errorf("db calls/s cached %v, nocache %v; want fewer with the cache", c.Cache.DBCallsPerS, nc.Cache.DBCallsPerS)
 	}
-	if nc.Extra["db_wait_ms_p99"] <= c.Extra["db_wait_ms_p99"] {
-		t.Errorf("db connection wait p99 nocache %v ms, cached %v ms; want nocache's longer", nc.Extra["db_wait_ms_p99"], c.Extra["db_wait_ms_p99"])
+	if nc.Cache.DBWaitMs.P99 <= c.Cache.DBWaitMs.P99 {
+		t.Errorf("db connection wait p99 nocache %v ms, cached %v ms; want nocache's longer", nc.Cache.DBWaitMs.P99, c.Cache.DBWaitMs.P99)
 	}
 }
 
@@ -74,7 +93,7 @@ func TestQueueSuite(t *testing.T) {
 func checkQueueLesson(t *testing.T, got map[string]results.Target) {
 	t.Helper()
 	s, q := top(got["sync"]), top(got["queue"])
-	t.Logf("top step %g req/s: sync p99 %.1f ms; queue API p99 %.1f ms, job e2e p99 %.1f ms", q.OfferedRate, s.Latency.P99, q.Latency.P99, q.Extra["job_e2e_ms_p99"])
+	t.Logf("top step %g req/s: sync p99 %.1f ms; queue API p99 %.1f ms, job e2e p99 %.1f ms", q.OfferedRate, s.Latency.P99, q.Latency.P99, jobE2EP99(q))
 	if q.Latency.P99*5 > s.Latency.P99 {
 		t.Errorf("queue API p99 %.1f ms, sync p99 %.1f ms; want the queue's at least 5× lower", q.Latency.P99, s.Latency.P99)
 	}
@@ -163,8 +182,8 @@ func TestRedisKilledMidRun(t *testing.T) {
 		t.Fatalf("steps %d, errors %v; want one step with errors recorded", len(tr.Steps), tr.Steps)
 	}
 	s := tr.Steps[0]
-	if s.Extra["cache_errors"] == 0 || s.Errors == s.Requests {
-		t.Errorf("requests %d, errors %d, cache errors %v; want some served before the kill and Redis errors after", s.Requests, s.Errors, s.Extra["cache_errors"])
+	if s.Cache == nil || s.Cache.Errors == 0 || s.Errors == s.Requests {
+		t.Errorf("requests %d, errors %d, cache %+v; want some served before the kill and Redis errors after", s.Requests, s.Errors, s.Cache)
 	}
 	if !strings.Contains(strings.Join(tr.Warnings, "\n"), "Redis died mid-run") {
 		t.Errorf("target warnings %q, want one saying Redis died mid-run", tr.Warnings)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/scalebench/scalebench/results"
 )
 
 // Response headers (see the package documentation).
@@ -22,20 +24,6 @@ const (
 	Miss   = "miss"
 	Bypass = "bypass"
 	Error  = "error"
-)
-
-// Keys of results.Step.Extra filled by Meter.Extra.
-const (
-	ExtraHits        = "cache_hits"
-	ExtraMisses      = "cache_misses"
-	ExtraBypass      = "cache_bypass"
-	ExtraErrors      = "cache_errors"
-	ExtraHitRatio    = "cache_hit_ratio"
-	ExtraDBCalls     = "db_calls"
-	ExtraDBCallsRate = "db_calls_per_s"
-	ExtraDBWaitMean  = "db_wait_ms_mean"
-	ExtraDBWaitP99   = "db_wait_ms_p99"
-	ExtraDBWaitMax   = "db_wait_ms_max"
 )
 
 // Meter aggregates the measurement headers of responses on the load
@@ -83,29 +71,23 @@ func (m *Meter) Observe(h http.Header) {
 	}
 }
 
-// Extra returns the step's cache figures for results.Step.Extra; elapsed
-// is the step's duration, for db_calls_per_s. The hit ratio is hits /
-// (hits + misses); with no cached lookups it is absent.
-func (m *Meter) Extra(elapsed time.Duration) map[string]float64 {
+// Stats returns the step's cache figures; elapsed is the step's duration,
+// for DBCallsPerS. The hit ratio is hits / (hits + misses); with no cached
+// lookups it is absent.
+func (m *Meter) Stats(elapsed time.Duration) results.CacheStats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	x := map[string]float64{
-		ExtraHits:    float64(m.hits),
-		ExtraMisses:  float64(m.misses),
-		ExtraBypass:  float64(m.bypass),
-		ExtraErrors:  float64(m.errs),
-		ExtraDBCalls: float64(m.dbs),
-	}
+	c := results.CacheStats{Hits: m.hits, Misses: m.misses, Bypass: m.bypass, Errors: m.errs, DBCalls: m.dbs}
 	if n := m.hits + m.misses; n > 0 {
-		x[ExtraHitRatio] = float64(m.hits) / float64(n)
+		r := float64(m.hits) / float64(n)
+		c.HitRatio = &r
 	}
 	if elapsed > 0 {
-		x[ExtraDBCallsRate] = float64(m.dbs) / elapsed.Seconds()
+		c.DBCallsPerS = float64(m.dbs) / elapsed.Seconds()
 	}
 	if n := m.wait.TotalCount(); n > 0 {
-		x[ExtraDBWaitMean] = float64(m.waitSum) / float64(n) / 1000
-		x[ExtraDBWaitP99] = float64(m.wait.ValueAtQuantile(99)) / 1000
-		x[ExtraDBWaitMax] = float64(m.wait.Max()) / 1000
+		c.DBWaitMs = results.DBWait{Mean: float64(m.waitSum) / float64(n) / 1000,
+			P99: float64(m.wait.ValueAtQuantile(99)) / 1000, Max: float64(m.wait.Max()) / 1000}
 	}
-	return x
+	return c
 }

@@ -11,23 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// Keys of results.Step.Extra the runner fills from Stats and Accounting.
 const (
-	ExtraAccepted       = "jobs_accepted"
-	ExtraCompleted      = "jobs_completed"
-	ExtraRefused        = "jobs_refused"
-	ExtraDuplicates     = "jobs_duplicates"
-	ExtraFailed         = "jobs_failed"
-	ExtraMissing        = "jobs_missing"
-	ExtraDepthMax       = "queue_depth_max"
-	ExtraDepthEnd       = "queue_depth_end"
-	ExtraCompletedRate  = "jobs_completed_per_s"
-	ExtraE2EP50         = "job_e2e_ms_p50"
-	ExtraE2EP99         = "job_e2e_ms_p99"
-	ExtraE2EMax         = "job_e2e_ms_max"
-	ExtraQueueWaitP99   = "job_queue_wait_ms_p99"
-	ExtraDrainS         = "queue_drain_s"
-	ExtraDrained        = "queue_drained"
 	maxReadPerCollect   = 100_000
 	histHighest         = 3_600_000_000
 	completionBatchSize = 1000

@@ -52,7 +52,10 @@ func TestZipfRaisesHitRatio(t *testing.T) {
 				t.Fatalf("GET /user/random = %d %s, want 200", rec.Code, rec.Body)
 			}
 		}
-		return m.Extra(time.Second)[cachemeter.ExtraHitRatio]
+		if r := m.Stats(time.Second).HitRatio; r != nil {
+			return *r
+		}
+		return 0
 	}
 	uniform, zipf := ratio(cache.Uniform, "u:"), ratio(cache.Zipf, "z:")
 	t.Logf("hit ratio: uniform %.3f, zipf(1.1) %.3f", uniform, zipf)
@@ -103,12 +106,12 @@ func TestNoCacheBypasses(t *testing.T) {
 	for range 10 {
 		get(h, m, "/user/7")
 	}
-	x := m.Extra(time.Second)
-	if x[cachemeter.ExtraBypass] != 10 || x[cachemeter.ExtraDBCalls] != 10 || x[cachemeter.ExtraDBCallsRate] != 10 {
-		t.Errorf("nocache Extra() = %v, want 10 bypass, 10 db calls, 10/s", x)
+	x := m.Stats(time.Second)
+	if x.Bypass != 10 || x.DBCalls != 10 || x.DBCallsPerS != 10 {
+		t.Errorf("nocache Stats() = %+v, want 10 bypass, 10 db calls, 10/s", x)
 	}
-	if _, ok := x[cachemeter.ExtraHitRatio]; ok {
-		t.Errorf("nocache Extra() has %s, want none", cachemeter.ExtraHitRatio)
+	if x.HitRatio != nil {
+		t.Errorf("nocache Stats() has a hit ratio %v, want none", *x.HitRatio)
 	}
 }
 
@@ -129,7 +132,7 @@ func TestPoolSaturationRaisesWait(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		return m.Extra(time.Second)[cachemeter.ExtraDBWaitP99]
+		return m.Stats(time.Second).DBWaitMs.P99
 	}
 	wide, narrow := waitP99(16), waitP99(2)
 	t.Logf("db wait p99: pool 16 %.2f ms, pool 2 %.2f ms", wide, narrow)

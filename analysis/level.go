@@ -183,15 +183,7 @@ func diffText(c stats.Comparison, p float64, clear bool) string {
 }
 
 // stepLoad is a step's load level: offered rate, concurrency or connections.
-func stepLoad(s *results.Step) float64 {
-	switch {
-	case s.WebSocket != nil:
-		return float64(s.WebSocket.ConnectionsTarget)
-	case s.Model == "closed":
-		return float64(s.Concurrency)
-	}
-	return s.OfferedRate
-}
+func stepLoad(s *results.Step) float64 { return s.Load() }
 
 func unitOf(s *results.Step) string {
 	switch {

@@ -419,15 +419,7 @@ func sig3(x float64) float64 {
 }
 
 // stepLoad is the load level of a step: offered rate, or concurrency.
-func stepLoad(s *results.Step) float64 {
-	if s.WebSocket != nil {
-		return float64(s.WebSocket.ConnectionsTarget)
-	}
-	if s.Model == "closed" {
-		return float64(s.Concurrency)
-	}
-	return s.OfferedRate
-}
+func stepLoad(s *results.Step) float64 { return s.Load() }
 
 func modelOf(t *results.Target) string {
 	if len(t.Steps) > 0 {

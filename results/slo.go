@@ -48,3 +48,17 @@ func (o *SLO) Misses(s *Step) []Miss {
 
 // Meets reports whether step s meets the objective.
 func (o *SLO) Meets(s *Step) bool { return len(o.Misses(s)) == 0 }
+
+// Load is the load a step was measured at, in its model's unit: the
+// offered rate (open model, req/s or flows/s), the number of clients
+// (closed model) or of held connections (WebSocket). Verdicts, capacity
+// and comparisons all order steps by it.
+func (s *Step) Load() float64 {
+	switch {
+	case s.WebSocket != nil:
+		return float64(s.WebSocket.ConnectionsTarget)
+	case s.Model == "closed":
+		return float64(s.Concurrency)
+	}
+	return s.OfferedRate
+}

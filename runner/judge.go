@@ -22,14 +22,7 @@ func judge(tr *results.Target, sc *scenarios.SLO) {
 			continue
 		}
 		if s.Valid {
-			load := s.OfferedRate
-			if s.Model == "closed" {
-				load = float64(s.Concurrency)
-			}
-			if s.WebSocket != nil {
-				load = float64(s.WebSocket.ConnectionsTarget)
-			}
-			if load > tr.CapacityRate {
+			if load := s.Load(); load > tr.CapacityRate {
 				tr.CapacityRate = load
 			}
 		}

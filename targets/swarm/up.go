@@ -51,7 +51,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Name, err)
 	}
-	layout, err := targets.Plan(spec)
+	layout, err := targets.PlanImages(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -48,10 +48,14 @@ type stubDep struct {
 	dead atomic.Bool
 }
 
-func (s *stubDep) Endpoint() string                              { return s.url }
-func (s *stubDep) Info() results.Deployment                      { return results.Deployment{Driver: "stub", Instances: 1} }
-func (s *stubDep) Sample(context.Context) (targets.Usage, error) { return targets.Usage{CPUSeconds: 0.1}, nil }
-func (s *stubDep) Logs() map[string]string                       { return map[string]string{"instance-1": "log of " + s.name} }
+func (s *stubDep) Endpoint() string         { return s.url }
+func (s *stubDep) Info() results.Deployment { return results.Deployment{Driver: "stub", Instances: 1} }
+func (s *stubDep) Sample(context.Context) (targets.Usage, error) {
+	return targets.Usage{CPUSeconds: 0.1}, nil
+}
+func (s *stubDep) Logs() map[string]string {
+	return map[string]string{"instance-1": "log of " + s.name}
+}
 
 func (s *stubDep) Err() error {
 	if s.dead.Load() {

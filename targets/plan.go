@@ -412,6 +412,16 @@ func defaultInstances(spec Spec) int {
 	return 1
 }
 
+// Fleet is the component whose instances take the load: the entry, or
+// the component the entry balances over.
+func (l Layout) Fleet() (Component, bool) {
+	c, ok := l.Component(l.Entry)
+	if ok && c.Role == RoleBalancer {
+		return l.Component(c.Upstream)
+	}
+	return c, ok
+}
+
 // Component returns the component called name.
 func (l Layout) Component(name string) (Component, bool) {
 	for _, c := range l.Components {

@@ -74,8 +74,8 @@ func planContainers(pl planner) (plan, error) {
 		return pl.p, fmt.Errorf("target %q: the layout has no entry", spec.Name)
 	}
 	pl.p.entry = entry[0]
-	if b, ok := l.Component(l.Entry); ok && b.Role == targets.RoleBalancer {
-		pl.p.backends = pl.of[b.Upstream]
+	if f, _ := l.Fleet(); f.Name != l.Entry {
+		pl.p.backends = pl.of[f.Name]
 	}
 	return pl.p, nil
 }
@@ -136,9 +136,9 @@ func (pl *planner) postgres(c targets.Component) {
 }
 
 // apps adds one container per instance of app component c (one holding
-// every worker of a cluster): the reference app with c's flags, or the
-// user's image. Instances behind a balancer (and a user's image) are
-// numbered from 0.
+// every worker of a cluster), named after the component: the reference
+// app with c's flags, or the user's image. Several instances (any behind
+// a balancer, any of a user's image) are numbered from 0.
 func (pl *planner) apps(c targets.Component) {
 	env := envList(pl.spec)
 	img := pl.images[c.Image]
@@ -146,7 +146,7 @@ func (pl *planner) apps(c targets.Component) {
 	if c.Image != targets.ImageApp {
 		env = append(env, "PORT="+strconv.Itoa(c.Port))
 		for i := range c.Replicas {
-			pl.add(c, pl.limited(containerSpec{target: pl.spec.Name, role: "app", name: pl.base + "-app-" + strconv.Itoa(i), image: img, env: env, port: c.Port}, c))
+			pl.add(c, pl.limited(containerSpec{target: pl.spec.Name, role: "app", name: pl.base + "-" + c.Name + "-" + strconv.Itoa(i), image: img, env: env, port: c.Port}, c))
 		}
 		return
 	}
@@ -166,11 +166,17 @@ func (pl *planner) apps(c targets.Component) {
 		pl.add(c, app(pl.base+"-cluster", "cluster", "--workers", strconv.Itoa(c.Workers)))
 		pl.p.info.Balancer = "kernel"
 		pl.p.info.Notes = append(pl.p.info.Notes, fmt.Sprintf("one container running %d cluster workers; its CPU quota and memory limit are %d× the per-instance budget", c.Workers, c.Workers))
-	case pl.layout.Balancer == "":
-		pl.add(c, app(pl.base+"-app", "app"))
+	case pl.layout.Balancer == "" && c.Replicas == 1:
+		pl.add(c, app(pl.base+"-"+c.Name, c.Name))
 	default:
+		// Instances behind the balancer are "replica-N"; a component the
+		// fleet calls is "NAME-N".
+		id := "replica-"
+		if f, _ := pl.layout.Fleet(); f.Name != c.Name {
+			id = c.Name + "-"
+		}
 		for i := range c.Replicas {
-			pl.add(c, app(pl.base+"-app-"+strconv.Itoa(i), "replica-"+strconv.Itoa(i)))
+			pl.add(c, app(pl.base+"-"+c.Name+"-"+strconv.Itoa(i), id+strconv.Itoa(i)))
 		}
 	}
 }

@@ -178,7 +178,7 @@ func (dep *Deployment) restartSlot(ctx context.Context, f *fleet, s *slot, old *
 // PORT set, or the reference app with the layout's flags (addresses
 // filled in by startApps).
 func (dep *Deployment) startInstanceOn(id string, port int) (*proc, error) {
-	if c, _ := dep.layout.Component("app"); c.Command != nil {
+	if c, _ := dep.layout.Fleet(); c.Command != nil {
 		env := append(joinEnv(os.Environ(), c.Env), "PORT="+strconv.Itoa(port))
 		return dep.startProcess(processSpec{component: id, argv: c.Command, env: env, dir: c.Dir, limits: dep.instanceLimits(), port: port})
 	}

@@ -36,7 +36,11 @@ func (dep *Deployment) upLayout(ctx context.Context) error {
 				err = dep.startDatabase(ctx, l, addrs)
 			}
 		case targets.RoleApp:
-			fleet, ports, err = dep.startApps(c, addrs)
+			if f, _ := l.Fleet(); f.Name == c.Name {
+				fleet, ports, err = dep.startApps(c, addrs)
+			} else {
+				err = dep.startBackend(ctx, c, addrs)
+			}
 		case targets.RoleCluster:
 			return dep.upCluster(ctx, c, addrs)
 		case targets.RoleWorker:
@@ -53,8 +57,8 @@ func (dep *Deployment) upLayout(ctx context.Context) error {
 	return dep.serve(ctx, fleet, ports, l.Health, balanced)
 }
 
-// startApps starts the Replicas instances of app component c on free
-// ports: the reference app with c's flags, or the user's command.
+// startApps starts the Replicas instances of the fleet's app component c
+// on free ports: the reference app with c's flags, or the user's command.
 func (dep *Deployment) startApps(c targets.Component, addrs map[string]string) ([]*proc, []int, error) {
 	if c.Image != targets.ImageApp && c.Command == nil {
 		return nil, nil, fmt.Errorf("topology %q is not supported by the process driver", dep.spec.Topology)
@@ -67,13 +71,52 @@ func (dep *Deployment) startApps(c targets.Component, addrs map[string]string) (
 		if err != nil {
 			return nil, nil, err
 		}
-		p, err := dep.startInstanceOn(component("instance", i), port)
+		p, err := dep.startInstanceOn(instanceID(c, i), port)
 		if err != nil {
 			return nil, nil, err
 		}
 		procs, ports = append(procs, p), append(ports, port)
 	}
 	return procs, ports, nil
+}
+
+// startBackend starts an app component that takes no load directly (one
+// the fleet calls) and waits for it; components after it reach its first
+// instance.
+func (dep *Deployment) startBackend(ctx context.Context, c targets.Component, addrs map[string]string) error {
+	exe, err := dep.driver.exe()
+	if err != nil {
+		return err
+	}
+	flags := targets.RenderArgs(c.Flags, lookup(addrs))
+	for i := 1; i <= c.Replicas; i++ {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		id := instanceID(c, i)
+		argv := append([]string{exe, "serve", "--port", strconv.Itoa(port), "--id", id}, flags...)
+		p, err := dep.startProcess(processSpec{component: id, argv: argv, env: dep.appEnv(), limits: dep.instanceLimits(), port: port})
+		if err != nil {
+			return err
+		}
+		if i == 1 {
+			addrs[c.Name] = "127.0.0.1:" + strconv.Itoa(port)
+		}
+		if err := dep.waitReady(ctx, baseURL(port)+dep.layout.Health, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// instanceID names instance i of app component c: "instance-i" for the
+// app, "NAME-i" for any other.
+func instanceID(c targets.Component, i int) string {
+	if c.Name == "app" {
+		return component("instance", i)
+	}
+	return component(c.Name, i)
 }
 
 // upCluster starts a cluster primary (`serve --workers N`) whose workers

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ory/dockertest/v3"
+
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -182,20 +184,27 @@ func envList(spec targets.Spec) []string {
 	return env
 }
 
-// chooseBalancer resolves "auto" (nginx when its image is present or can
-// be pulled, else the Go balancer), "nginx" and "go".
+// chooseBalancer resolves the spec's balancer (see ChooseBalancer).
 func (d *Driver) chooseBalancer(ctx context.Context, want string) (kind, note string, err error) {
+	return ChooseBalancer(ctx, d.pool, d.opts.NginxImage, want)
+}
+
+// ChooseBalancer resolves a spec's balancer for the engine drivers (docker,
+// swarm): "auto" is nginx when nginxImage is present or can be pulled, else
+// the built-in Go balancer with a note saying so (a fallback, flagged in
+// reports); "nginx" needs the image; "go" needs nothing.
+func ChooseBalancer(ctx context.Context, pool *dockertest.Pool, nginxImage, want string) (kind, note string, err error) {
 	switch want {
 	case "go":
 		return "go", "", nil
 	case "nginx":
-		if err := ensureImage(ctx, d.pool, d.opts.NginxImage, EnvNginxImage); err != nil {
+		if err := ensureImage(ctx, pool, nginxImage, EnvNginxImage); err != nil {
 			return "", "", fmt.Errorf("balancer nginx: %w", err)
 		}
 		return "nginx", "", nil
 	case "", "auto":
-		if err := ensureImage(ctx, d.pool, d.opts.NginxImage, EnvNginxImage); err != nil {
-			return "go", fmt.Sprintf("fallback: balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", d.opts.NginxImage, EnvNginxImage), nil
+		if err := ensureImage(ctx, pool, nginxImage, EnvNginxImage); err != nil {
+			return "go", fmt.Sprintf("fallback: balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", nginxImage, EnvNginxImage), nil
 		}
 		return "nginx", "", nil
 	default:

@@ -5,227 +5,201 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
-	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets"
 )
 
-// Unit tests of runner.Run's control flow with a fake driver (the real
-// drivers are tested end to end in cmd/scalebench): a target that fails to
-// start, one that dies mid-step, an interrupted run, and results.json
-// written after each target.
-
-const fakeScenario = `version: 1
-name: fake
-defaults: {duration: 1s, warmup: 0s, cooldown: 0s}
-requests: [{path: /}]
-load: {rate: 50}
-targets:
-  - {name: a, topology: single}
-  - {name: b, topology: single}
-  - {name: c, topology: single}
-`
-
-// fakeDriver brings every target up as a deployment in front of one
-// httptest server; fail says what goes wrong with which target.
-type fakeDriver struct {
+// stubDriver brings targets "up" as one real HTTP server on loopback; how
+// each target behaves is decided by its name: "nostart" fails to start,
+// "dies" fails for good once its first measured step is under way, any
+// other name serves until Down.
+type stubDriver struct {
 	url  string
-	fail map[string]string // "up": Up fails; "dies": Err() reports a crash once load ran
 	mu   sync.Mutex
 	ups  []string
-	down map[string]int
+	down []string
 }
 
-func (f *fakeDriver) Name() string { return "fake" }
+func (d *stubDriver) Name() string { return "stub" }
 
-func (f *fakeDriver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.ups = append(f.ups, spec.Name)
-	if f.fail[spec.Name] == "up" {
-		return nil, errors.New("instance 1 exited with status 1 before it was ready")
+func (d *stubDriver) Up(_ context.Context, spec targets.Spec) (targets.Deployment, error) {
+	d.mu.Lock()
+	d.ups = append(d.ups, spec.Name)
+	d.mu.Unlock()
+	if spec.Name == "nostart" {
+		return nil, errors.New(`target "nostart": instance 1 exited: exit status 1`)
 	}
-	return &fakeDeployment{d: f, name: spec.Name, started: time.Now(), dies: f.fail[spec.Name] == "dies"}, nil
+	return &stubDep{d: d, name: spec.Name, url: d.url}, nil
 }
 
-func (f *fakeDriver) downs(name string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.down[name]
+// stubDep is one target of a stubDriver.
+type stubDep struct {
+	d    *stubDriver
+	name string
+	url  string
+	dead atomic.Bool
 }
 
-type fakeDeployment struct {
-	d       *fakeDriver
-	name    string
-	started time.Time
-	dies    bool
-	cpu     atomic.Int64
+func (s *stubDep) Endpoint() string         { return s.url }
+func (s *stubDep) Info() results.Deployment { return results.Deployment{Driver: "stub", Instances: 1} }
+func (s *stubDep) Sample(context.Context) (targets.Usage, error) {
+	return targets.Usage{CPUSeconds: 0.1}, nil
+}
+func (s *stubDep) Logs() map[string]string {
+	return map[string]string{"instance-1": "log of " + s.name}
 }
 
-func (p *fakeDeployment) Endpoint() string { return p.d.url }
-func (p *fakeDeployment) Info() results.Deployment {
-	return results.Deployment{Instances: 1}
-}
-func (p *fakeDeployment) Sample(context.Context) (targets.Usage, error) {
-	return targets.Usage{CPUSeconds: float64(p.cpu.Add(10)) / 1000, RSSBytes: 1 << 20}, nil
-}
-func (p *fakeDeployment) Err() error {
-	if p.dies && time.Since(p.started) > 300*time.Millisecond {
-		return errors.New("instance 1 exited: signal: killed")
+func (s *stubDep) Err() error {
+	if s.dead.Load() {
+		return errors.New("instance 1 exited unexpectedly: signal: killed")
 	}
 	return nil
 }
-func (p *fakeDeployment) Logs() map[string]string {
-	return map[string]string{"instance-1": "listening"}
-}
-func (p *fakeDeployment) Down(context.Context) error {
-	p.d.mu.Lock()
-	defer p.d.mu.Unlock()
-	if p.d.down == nil {
-		p.d.down = map[string]int{}
-	}
-	p.d.down[p.name]++
+
+func (s *stubDep) Down(context.Context) error {
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	s.d.down = append(s.d.down, s.name)
 	return nil
 }
 
-func runFake(t *testing.T, ctx context.Context, fail map[string]string, opts Options) (*results.Run, *fakeDriver, error) {
-	return runFakeIn(t, ctx, t.TempDir(), fail, opts)
+// runObserver acts on the run as it goes: it reads results.json before
+// each target starts, marks "dies" dead when its measured step starts,
+// and cancels the run when target cancelAt starts its measured step.
+type runObserver struct {
+	nopObserver
+	t        *testing.T
+	dir      string
+	deps     func(name string) *stubDep
+	cancelAt string
+	cancel   context.CancelFunc
+	written  []int // targets in results.json when each target started
 }
 
-func runFakeIn(t *testing.T, ctx context.Context, dir string, fail map[string]string, opts Options) (*results.Run, *fakeDriver, error) {
+func (o *runObserver) TargetStarted(string, int, int) {
+	run, err := results.Read(o.dir + "/results.json")
+	if err != nil {
+		o.t.Errorf("read results.json before a target: %v", err)
+		return
+	}
+	o.written = append(o.written, len(run.Targets))
+}
+
+func (o *runObserver) PhaseStarted(target string, ph load.Phase, _ int) {
+	if ph.Discard {
+		return
+	}
+	if target == "dies" {
+		o.deps(target).dead.Store(true)
+	}
+	if target == o.cancelAt {
+		o.cancel()
+	}
+}
+
+// runStub runs targets (all of topology single) against a stub driver,
+// cancelling the run when cancelAt's measured step starts.
+func runStub(t *testing.T, names []string, cancelAt string) (*results.Run, *stubDriver, *runObserver) {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }))
 	t.Cleanup(srv.Close)
-	sc, err := scenarios.Parse("fake.yaml", []byte(fakeScenario))
-	if err != nil {
-		t.Fatal(err)
+	var tl strings.Builder
+	for _, n := range names {
+		tl.WriteString("{name: " + n + ", topology: single},")
 	}
-	drv := &fakeDriver{url: srv.URL, fail: fail}
-	opts.Dir, opts.Driver = dir, drv
-	run := &results.Run{SchemaVersion: results.SchemaVersion, ID: "fake-1", Scenario: sc.Name, Model: sc.Model(), Targets: []results.Target{}}
-	err = Run(ctx, run, sc, opts)
-	return run, drv, err
-}
-
-func statuses(run *results.Run) map[string]string {
-	out := map[string]string{}
-	for _, t := range run.Targets {
-		out[t.Name] = t.Status
-	}
-	return out
-}
-
-func TestRunRecordsAFailedStartAndGoesOn(t *testing.T) {
-	run, drv, err := runFake(t, context.Background(), map[string]string{"b": "up"}, Options{})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	want := map[string]string{"a": results.StatusOK, "b": results.StatusFailed, "c": results.StatusOK}
-	if got := statuses(run); !mapsEqual(got, want) {
-		t.Errorf("statuses %v, want %v", got, want)
-	}
-	for _, tg := range run.Targets {
-		if tg.Name == "b" && tg.Error == "" {
-			t.Errorf("failed target b has no error")
-		}
-		if tg.Name != "b" && len(tg.Steps) == 0 {
-			t.Errorf("target %s has no steps", tg.Name)
-		}
-	}
-	if drv.downs("a") != 1 || drv.downs("c") != 1 {
-		t.Errorf("downs %v, want a and c torn down once each", drv.down)
-	}
-}
-
-func TestRunRecordsATargetThatDiesMidStep(t *testing.T) {
-	run, drv, err := runFake(t, context.Background(), map[string]string{"a": "dies"}, Options{})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	got := statuses(run)
-	if got["a"] != results.StatusFailed || got["b"] != results.StatusOK || got["c"] != results.StatusOK {
-		t.Errorf("statuses %v, want a failed, b and c ok", got)
-	}
-	if drv.downs("a") != 1 {
-		t.Errorf("the dead target was torn down %d times, want 1", drv.downs("a"))
-	}
-}
-
-func TestRunInterruptedSkipsTheRest(t *testing.T) {
+	sc := mustParse(t, "name: t\ndefaults: {warmup: 0s, duration: 1s}\nrequests: [{path: /}]\nload: {steps: [20]}\ntargets: ["+strings.TrimSuffix(tl.String(), ",")+"]\n")
+	drv := &stubDriver{url: srv.URL}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := t.TempDir()
-	obs := &cancelAfterFirst{cancel: cancel}
-	run, drv, err := runFakeIn(t, ctx, dir, nil, Options{Observer: obs})
-	if err != nil && !errors.Is(err, context.Canceled) {
+	obs := &runObserver{t: t, dir: dir, cancelAt: cancelAt, cancel: cancel}
+	// The observer finds a target's deployment through the driver's Up.
+	var mu sync.Mutex
+	deps := map[string]*stubDep{}
+	obs.deps = func(name string) *stubDep { mu.Lock(); defer mu.Unlock(); return deps[name] }
+	run := &results.Run{SchemaVersion: results.SchemaVersion, ID: "run-test", StartedAt: time.Now().UTC()}
+	err := Run(ctx, run, sc, Options{Dir: dir, Driver: recordingDriver{drv, func(d *stubDep) { mu.Lock(); deps[d.name] = d; mu.Unlock() }}, Observer: obs})
+	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if run.Status != results.RunInterrupted {
-		t.Errorf("run status %q, want %q", run.Status, results.RunInterrupted)
-	}
-	got := statuses(run)
-	if got["b"] != results.StatusSkipped || got["c"] != results.StatusSkipped {
-		t.Errorf("statuses %v, want b and c skipped", got)
-	}
-	if len(drv.ups) != 1 || drv.downs("a") != 1 {
-		t.Errorf("ups %v downs %v: want only a brought up and torn down", drv.ups, drv.down)
-	}
-	disk, err := results.Read(dir)
-	if err != nil || disk.Status != results.RunInterrupted {
-		t.Errorf("results.json on disk: status %v, %v; want interrupted", disk, err)
-	}
-}
-
-func TestRunWritesResultsAfterEachTarget(t *testing.T) {
-	var seen [][]string
-	dir := t.TempDir()
-	opts := Options{AfterTarget: func(_ context.Context, run *results.Run) error {
-		disk, err := results.Read(dir)
-		if err != nil {
-			return err
-		}
-		var done []string
-		for _, tg := range disk.Targets {
-			if tg.Status == results.StatusOK {
-				done = append(done, tg.Name)
-			}
-		}
-		seen = append(seen, done)
-		return nil
-	}}
-	run, _, err := runFakeIn(t, context.Background(), dir, nil, opts)
+	stored, err := results.Read(dir + "/results.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 2 || len(seen[0]) != 1 || len(seen[1]) != 2 {
-		t.Errorf("results.json after each target held %v, want [[a] [a b]]", seen)
+	if stored.Status != run.Status || len(stored.Targets) != len(run.Targets) {
+		t.Errorf("results.json has status %q and %d targets, the run %q and %d", stored.Status, len(stored.Targets), run.Status, len(run.Targets))
 	}
+	return run, drv, obs
+}
+
+// recordingDriver hands each deployment to seen as Up returns it.
+type recordingDriver struct {
+	*stubDriver
+	seen func(*stubDep)
+}
+
+func (r recordingDriver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment, error) {
+	dep, err := r.stubDriver.Up(ctx, spec)
+	if d, ok := dep.(*stubDep); ok {
+		r.seen(d)
+	}
+	return dep, err
+}
+
+func TestRunFailuresDoNotStopTheRun(t *testing.T) {
+	run, drv, obs := runStub(t, []string{"nostart", "dies", "ok"}, "")
 	if run.Status != results.RunCompleted {
 		t.Errorf("run status %q, want %q", run.Status, results.RunCompleted)
 	}
-}
-
-// cancelAfterFirst interrupts the run when its first target is done.
-type cancelAfterFirst struct {
-	nopObserver
-	cancel context.CancelFunc
-}
-
-func (c *cancelAfterFirst) TargetDone(*results.Target) { c.cancel() }
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
+	byName := map[string]results.Target{}
+	for _, tr := range run.Targets {
+		byName[tr.Name] = tr
 	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
+	if tr := byName["nostart"]; tr.Status != results.StatusFailed || !strings.Contains(tr.Error, "exited") || tr.Deployment.Driver != "stub" {
+		t.Errorf("nostart = status %q, error %q, driver %q; want failed with the driver's error", tr.Status, tr.Error, tr.Deployment.Driver)
+	}
+	dies := byName["dies"]
+	if dies.Status != results.StatusFailed || !strings.Contains(dies.Error, "target died during step 1") || dies.Logs["instance-1"] == "" {
+		t.Errorf("dies = status %q, error %q, logs %v; want failed during step 1 with its logs", dies.Status, dies.Error, dies.Logs)
+	}
+	if n := len(dies.Steps); n != 1 || dies.Steps[0].Valid {
+		t.Errorf("dies has %d steps (valid %v), want its one step kept and flagged", n, n > 0 && dies.Steps[0].Valid)
+	}
+	if ok := byName["ok"]; ok.Status != results.StatusOK || len(ok.Steps) != 1 || ok.Steps[0].Requests == 0 {
+		t.Errorf("ok = status %q, %d steps; want ok with one measured step", ok.Status, len(ok.Steps))
+	}
+	if want := []int{0, 1, 2}; !slices.Equal(obs.written, want) {
+		t.Errorf("results.json held %v targets as each target started, want %v (written after each target)", obs.written, want)
+	}
+	if want := []string{"dies", "ok"}; !slices.Equal(drv.down, want) {
+		t.Errorf("Down called for %v, want %v (every target that came up)", drv.down, want)
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	run, drv, _ := runStub(t, []string{"first", "cut", "never"}, "cut")
+	if run.Status != results.RunInterrupted {
+		t.Errorf("run status %q, want %q", run.Status, results.RunInterrupted)
+	}
+	got := map[string]string{}
+	for _, tr := range run.Targets {
+		got[tr.Name] = tr.Status
+	}
+	want := map[string]string{"first": results.StatusOK, "cut": results.StatusInterrupted, "never": results.StatusSkipped}
+	for name, st := range want {
+		if got[name] != st {
+			t.Errorf("target %s status %q, want %q (all: %v)", name, got[name], st, got)
 		}
 	}
-	return true
+	if want := []string{"first", "cut"}; !slices.Equal(drv.ups, want) || !slices.Equal(drv.down, want) {
+		t.Errorf("Up for %v, Down for %v; want both %v (nothing starts after the interrupt, everything started is torn down)", drv.ups, drv.down, want)
+	}
 }

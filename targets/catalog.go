@@ -28,6 +28,11 @@ type Topology struct {
 	// driver starts the nodes of Spec.Database before the instances and
 	// passes --pg-primary / --pg-replica DSNs to each.
 	Database string
+	// Plan, when set, plans the topology's components itself (n is the
+	// instance count): for a topology that is more than instances of the
+	// app with flags. Nil: the instances with AppArgs, Redis, the
+	// PostgreSQL tier, workers and balancer as the fields above say.
+	Plan func(l *Layout, spec Spec, n int) error
 }
 
 // Catalog lists the built-in topologies in the order `scalebench targets`
@@ -47,6 +52,11 @@ var Catalog = []Topology{
 	{Name: "db-replicas", Summary: "a PostgreSQL primary taking the writes and db_replicas streaming replicas (pg_basebackup -R) taking the reads (read_from: replicas|primary|all); replication lag and stale reads measured", Models: "PostgreSQL streaming replication with read replicas (RDS / Cloud SQL read replicas)", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "db"}, Database: "replicas"},
 	{Name: "db-sharded", Summary: "shards independent PostgreSQL primaries; the app routes each key by a hash of it, and GET /users/top fans out to every shard and merges", Models: "application-level sharding, or Citus-style distributed tables", Balanced: true, DefaultInstances: 1, AppArgs: []string{"--mode", "db"}, Database: "sharded"},
 }
+
+// Register adds a topology to the Catalog. A topology declared in a file
+// of its own calls it from that file's init function; `scalebench
+// targets` lists it after the built-in ones.
+func Register(t Topology) { Catalog = append(Catalog, t) }
 
 // Lookup returns the built-in topology called name.
 func Lookup(name string) (Topology, bool) {

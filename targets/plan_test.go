@@ -83,12 +83,63 @@ func TestPlanDetails(t *testing.T) {
 
 func TestPlanRefuses(t *testing.T) {
 	for _, spec := range []Spec{
-		{Name: "x", Topology: "command", Command: []string{"./srv"}},
+		{Name: "x", Topology: "command"},
+		{Name: "x", Topology: "url", URL: "ftp://example"},
 		{Name: "x", Topology: "nope"},
 		{Name: "x", Topology: "image"},
 	} {
 		if _, err := Plan(spec); err == nil || !strings.Contains(err.Error(), `target "x"`) {
 			t.Errorf("Plan(%s) error = %v, want one naming the target", spec.Topology, err)
 		}
+	}
+	for _, spec := range []Spec{
+		{Name: "x", Topology: "command", Command: []string{"./srv"}},
+		{Name: "x", Topology: "url", URL: "http://127.0.0.1:3000"},
+		{Name: "x", Topology: "db-primary", Database: &DatabaseSpec{Shards: 1}},
+	} {
+		if _, err := PlanImages(spec); err == nil || !strings.Contains(err.Error(), `target "x"`) {
+			t.Errorf("PlanImages(%s) error = %v, want one naming the target", spec.Topology, err)
+		}
+	}
+}
+
+func TestPlanLocal(t *testing.T) {
+	l, err := Plan(Spec{Name: "c", Topology: "command", Command: []string{"node", "server.js"}, Dir: "/srv", Instances: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(shape{Names: []string{"app", "balancer"}, Images: []string{"", ImageNginx}, Replicas: []int{2, 1}, Entry: "balancer", Balancer: "nginx", Instances: 2}, shapeOf(l)); diff != "" {
+		t.Errorf("Plan(command) mismatch (-want +got):\n%s", diff)
+	}
+	if app, _ := l.Component("app"); app.Dir != "/srv" || len(app.Command) != 2 || l.Health != "/" {
+		t.Errorf("Plan(command) app = %+v, health %q; want the command, its dir and health /", app, l.Health)
+	}
+	u, err := Plan(Spec{Name: "u", Topology: "url", URL: "http://127.0.0.1:3000/", Health: "ready"})
+	if err != nil || u.URL != "http://127.0.0.1:3000" || len(u.Components) != 0 || u.Health != "/ready" {
+		t.Errorf("Plan(url) = %+v, %v; want the URL without its slash, nothing to start, health /ready", u, err)
+	}
+}
+
+func TestPlanDatabase(t *testing.T) {
+	spec := Spec{Name: "d", Topology: "db-replicas", Database: &DatabaseSpec{Shards: 1, Replicas: 2, ReadFrom: "replicas", CPUBudget: 0.5}}
+	l, err := Plan(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := shape{Names: []string{"pg-primary", "pg-replica-1", "pg-replica-2", "app"}, Images: []string{ImagePostgres, ImagePostgres, ImagePostgres, ImageApp}, Replicas: []int{1, 1, 1, 1}, Entry: "app", Instances: 1}
+	if diff := cmp.Diff(want, shapeOf(l)); diff != "" {
+		t.Errorf("Plan(db-replicas) mismatch (-want +got):\n%s", diff)
+	}
+	r, _ := l.Component("pg-replica-2")
+	if r.Primary != "pg-primary" || r.Node == nil || r.Node.Name != "replica-2" || r.CPUs != 0.5 {
+		t.Errorf("replica component = %+v, want a copy of pg-primary with the node budget", r)
+	}
+	app, _ := l.Component("app")
+	got := strings.Join(RenderArgs(app.Flags, func(name string) string { return "<" + name + ">" }), " ")
+	if want := "--mode db --pg-read-from replicas --pg-primary <pg-primary> --pg-replica <pg-replica-1> --pg-replica <pg-replica-2>"; got != want {
+		t.Errorf("app flags = %q, want %q", got, want)
+	}
+	if !strings.Contains(strings.Join(app.Args, " "), "--pg-primary "+PostgresDSN("pg-primary", PostgresPort)) {
+		t.Errorf("app args = %q, want the primary's DSN on the network", app.Args)
 	}
 }

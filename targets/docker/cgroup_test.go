@@ -8,6 +8,7 @@ import (
 // TestCgroupUsageMatchesStats reads a running container's usage from its
 // cgroup files and from the engine's stats API: both count the same.
 func TestCgroupUsageMatchesStats(t *testing.T) {
+	needEngine(t)
 	d := newTestDriver(t)
 	ctx := context.Background()
 	r, err := d.StartRedis(ctx, "cg", "redis")

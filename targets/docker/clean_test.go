@@ -47,6 +47,7 @@ func leftover(t *testing.T, runID, pid, pidStart string) (container, network str
 }
 
 func TestCleanRemovesDeadRunsOnly(t *testing.T) {
+	needEngine(t)
 	ctx := context.Background()
 	// A crashed run: its pid is not running (a pid start time that cannot match).
 	deadC, deadN := leftover(t, "test-crashed", strconv.Itoa(os.Getpid()), "1")
@@ -77,6 +78,7 @@ func TestCleanRemovesDeadRunsOnly(t *testing.T) {
 }
 
 func TestAlive(t *testing.T) {
+	needEngine(t)
 	self := strconv.Itoa(os.Getpid())
 	tests := []struct {
 		pid, start string

@@ -3,8 +3,6 @@ package docker
 import (
 	"bytes"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -83,106 +81,26 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 		topo = "image"
 	}
 	header := "# Written by `scalebench compose` for target " + strconv.Quote(spec.Name) + " (topology " + topo + ").\n"
-	n := max(spec.Instances, 1)
-	if spec.Instances <= 0 {
-		if t, ok := targets.Lookup(topo); ok {
-			n = t.DefaultInstances
-		}
+	if err := composable(spec, topo, opts); err != nil {
+		return nil, err
 	}
-	policy := firstNonEmpty(spec.Policy, "round_robin")
-	var env []string
-	if spec.GOMAXPROCS > 0 {
-		env = append(env, "GOMAXPROCS="+strconv.Itoa(spec.GOMAXPROCS))
+	spec.Topology = topo
+	if topo == "image" {
+		// A user's image is balanced by nginx: the Go balancer would need
+		// the reference-app image, which an image target does not export.
+		spec.Balancer = "nginx"
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		env = append(env, k+"="+spec.Env[k])
+	l, err := targets.Plan(spec)
+	if err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
 	}
-	files := map[string][]byte{}
 	f := composeFile{Services: map[string]composeService{}}
-	appCmd := []string{"serve", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort)}
-	var appDeps []string
-	image, port := opts.AppImage, appPort
-	switch topo {
-	case "single", "cluster", "replicas":
-		if opts.AppImage == "" {
-			return nil, fmt.Errorf("compose %q: no app image", spec.Name)
-		}
-		appCmd = append(appCmd, spec.AppArgs...)
-	case "image":
-		if spec.Image == "" || spec.Port <= 0 {
-			return nil, fmt.Errorf("compose %q: topology image needs image: and port:", spec.Name)
-		}
-		image, port, appCmd = spec.Image, spec.Port, nil
-		env = append(env, "PORT="+strconv.Itoa(spec.Port))
-	case "command":
-		return nil, fmt.Errorf("compose %q: a command: target is a local program, which has no container to export; "+
-			"build an image of your server (e.g. `docker build -t myorg/api .`) and describe it as `image: myorg/api` with `port:` (driver: docker)", spec.Name)
-	case "url":
-		return nil, fmt.Errorf("compose %q: a url: target is a service already running elsewhere; there is nothing to export", spec.Name)
-	default:
-		t, ok := targets.Lookup(topo)
-		if !ok || len(t.AppArgs) == 0 {
-			return nil, fmt.Errorf("compose %q: unknown topology %q", spec.Name, topo)
-		}
-		if spec.Database != nil {
-			return nil, fmt.Errorf("compose %q: the PostgreSQL tier (topology %s) is not exported yet; run it with `scalebench run --driver docker`", spec.Name, topo)
-		}
-		if opts.AppImage == "" {
-			return nil, fmt.Errorf("compose %q: no app image", spec.Name)
-		}
-		appCmd = append(appCmd, t.AppArgs...)
-		if t.Redis != "" {
-			f.Services["redis"] = composeService{Image: opts.RedisImage, Command: redisCmd(t.Redis), Restart: "no"}
-			appCmd = append(appCmd, "--redis", "redis:"+strconv.Itoa(redisPort))
-			appDeps = []string{"redis"}
-		}
-		appCmd = append(appCmd, spec.AppArgs...)
-		if t.QueueWorkers {
-			w := spec.QueueWorkers
-			if w <= 0 {
-				w = defaultQueueWorkers
-			}
-			// No --id: each worker names itself after its container's
-			// hostname, unique per replica.
-			worker := composeService{Image: opts.AppImage, Environment: env, Restart: "no", DependsOn: []string{"redis"},
-				Command: append([]string{"worker", "--redis", "redis:" + strconv.Itoa(redisPort)}, spec.WorkerArgs...)}
-			composeLimitsFor(&worker, spec, 1, w)
-			f.Services["worker"] = worker
-		}
-		if n == 1 {
-			topo = "single"
-		}
-	}
-	app := composeService{Image: image, Command: appCmd, Environment: env, Restart: "no", DependsOn: appDeps}
-	publish := "127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(port)
-	switch {
-	case topo == "single" || (topo == "image" && n == 1):
-		app.Ports = []string{publish}
-		composeLimitsFor(&app, spec, 1, 0)
-	case topo == "cluster":
-		app.Command = append(app.Command, "--workers", strconv.Itoa(n))
-		app.Ports = []string{publish}
-		composeLimitsFor(&app, spec, n, 0)
-	default: // replicas, or several instances of an image or a catalog topology
-		composeLimitsFor(&app, spec, 1, n)
-		upstream := "app:" + strconv.Itoa(port)
-		if spec.Balancer == "go" && topo != "image" {
-			f.Services["balancer"] = composeService{Image: opts.AppImage, Restart: "no", DependsOn: []string{"app"},
-				Command: []string{"balance", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort), "--upstream", upstream, "--policy", policy},
-				Ports:   []string{"127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(appPort)}}
-			break
-		}
-		conf, err := nginxConf([]string{upstream}, policy, nginxPort, spec.Retries)
-		if err != nil {
+	files := map[string][]byte{}
+	for _, c := range l.Components {
+		if err := composeComponent(f, files, spec, l, c, opts); err != nil {
 			return nil, fmt.Errorf("compose %q: %w", spec.Name, err)
 		}
-		files["nginx.conf"] = conf
-		f.Services["nginx"] = composeService{Image: opts.NginxImage, Restart: "no", DependsOn: []string{"app"},
-			Command: nginxCmd,
-			Volumes: []string{"./nginx.conf:" + nginxConfPath + ":ro"},
-			Ports:   []string{"127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(nginxPort)}}
 	}
-	f.Services["app"] = app
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	if len(files) > 0 {
@@ -201,17 +119,101 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	return files, nil
 }
 
+// composable refuses what has no containers to export.
+func composable(spec targets.Spec, topo string, opts ComposeOptions) error {
+	switch topo {
+	case "command":
+		return fmt.Errorf("compose %q: a command: target is a local program, which has no container to export; "+
+			"build an image of your server (e.g. `docker build -t myorg/api .`) and describe it as `image: myorg/api` with `port:` (driver: docker)", spec.Name)
+	case "url":
+		return fmt.Errorf("compose %q: a url: target is a service already running elsewhere; there is nothing to export", spec.Name)
+	case "image":
+		if spec.Image == "" || spec.Port <= 0 {
+			return fmt.Errorf("compose %q: topology image needs image: and port:", spec.Name)
+		}
+		return nil
+	}
+	if spec.Database != nil {
+		return fmt.Errorf("compose %q: the PostgreSQL tier (topology %s) is not exported yet; run it with `scalebench run --driver docker`", spec.Name, topo)
+	}
+	if _, ok := targets.Lookup(topo); ok && opts.AppImage == "" {
+		return fmt.Errorf("compose %q: no app image", spec.Name)
+	}
+	return nil
+}
+
+// composeComponent adds component c of l to f as one service (replicas
+// as deploy.replicas), and nginx's configuration to files. Components
+// reach each other by service name, which is the component's; the entry
+// is published on 127.0.0.1.
+func composeComponent(f composeFile, files map[string][]byte, spec targets.Spec, l targets.Layout, c targets.Component, opts ComposeOptions) error {
+	publish := func(port int) []string {
+		return []string{"127.0.0.1:" + strconv.Itoa(opts.Port) + ":" + strconv.Itoa(port)}
+	}
+	var deps []string
+	if _, ok := l.Component("redis"); ok {
+		deps = []string{"redis"}
+	}
+	switch c.Role {
+	case targets.RoleRedis:
+		f.Services[c.Name] = composeService{Image: opts.RedisImage, Command: c.Args, Restart: "no"}
+	case targets.RoleWorker:
+		// No --id: each worker names itself after its container's
+		// hostname, unique per replica.
+		w := composeService{Image: opts.AppImage, Command: c.Args, Environment: envList(spec), Restart: "no", DependsOn: deps}
+		composeLimitsFor(&w, c, c.Replicas)
+		f.Services[c.Name] = w
+	case targets.RoleApp, targets.RoleCluster:
+		app := composeService{Image: opts.AppImage, Environment: envList(spec), Restart: "no", DependsOn: deps}
+		if c.Image == targets.ImageApp {
+			app.Command = append([]string{"serve", "--addr", "0.0.0.0", "--port", strconv.Itoa(c.Port)}, targets.RenderArgs(c.Flags, l.NetworkAddr)...)
+		} else {
+			app.Image = c.Image
+			app.Environment = append(app.Environment, "PORT="+strconv.Itoa(c.Port))
+		}
+		switch {
+		case l.Entry != c.Name:
+			composeLimitsFor(&app, c, c.Replicas)
+		case c.Role == targets.RoleCluster:
+			app.Command = append(app.Command, "--workers", strconv.Itoa(c.Workers))
+			fallthrough
+		default:
+			app.Ports = publish(c.Port)
+			composeLimitsFor(&app, c, 0)
+		}
+		f.Services["app"] = app
+	case targets.RoleBalancer:
+		backend, _ := l.Component(c.Upstream)
+		if l.Balancer == "go" {
+			f.Services[c.Name] = composeService{Image: opts.AppImage, Restart: "no", DependsOn: []string{backend.Name}, Command: c.Args, Ports: publish(c.Port)}
+			return nil
+		}
+		conf, err := nginxConf([]string{l.NetworkAddr(backend.Name)}, l.Policy, nginxPort, spec.Retries)
+		if err != nil {
+			return err
+		}
+		files["nginx.conf"] = conf
+		f.Services["nginx"] = composeService{Image: opts.NginxImage, Restart: "no", DependsOn: []string{backend.Name},
+			Command: nginxCmd,
+			Volumes: []string{"./nginx.conf:" + nginxConfPath + ":ro"},
+			Ports:   publish(nginxPort)}
+	default:
+		return fmt.Errorf("component %s (%s) has no service to export", c.Name, c.Role)
+	}
+	return nil
+}
+
 // composeLimitsFor sets s's CPU quota (over the drivers' 10 ms period),
-// replicas (0: omitted) and memory limit for a container holding
-// `instances` instances.
-func composeLimitsFor(s *composeService, spec targets.Spec, instances, replicas int) {
-	if spec.CPUBudget > 0 {
+// replicas (0: omitted) and memory limit from c's per-replica limits (a
+// cluster's are its workers' together).
+func composeLimitsFor(s *composeService, c targets.Component, replicas int) {
+	if c.CPUs > 0 {
 		s.CPUPeriod = cfsPeriodUS
-		s.CPUQuota = max(int64(spec.CPUBudget*float64(instances)*cfsPeriodUS+0.5), 1000)
+		s.CPUQuota = max(int64(c.CPUs*cfsPeriodUS+0.5), 1000)
 	}
 	d := &composeDeploy{Replicas: replicas}
-	if spec.MemoryMB > 0 {
-		d.Resources = &composeResources{Limits: composeLimits{Memory: strconv.Itoa(spec.MemoryMB*instances) + "M"}}
+	if c.MemoryMB > 0 {
+		d.Resources = &composeResources{Limits: composeLimits{Memory: strconv.Itoa(c.MemoryMB) + "M"}}
 	}
 	if d.Replicas == 0 && d.Resources == nil {
 		return

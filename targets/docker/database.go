@@ -32,38 +32,6 @@ const (
 	postgresReadyTimeout = 60 * time.Second
 )
 
-// planDatabase adds the PostgreSQL containers of spec.Database to p —
-// primaries (one per shard), then the replicas of the first, each started
-// and waited for before the next so a replica's pg_basebackup finds its
-// primary — and returns the app flags naming them on the run's network.
-// Each node gets the node budget as its CPU quota and the target cpuset.
-func (d *Driver) planDatabase(ctx context.Context, p *plan, spec targets.Spec, base string) ([]string, error) {
-	if err := ensureImage(ctx, d.pool, d.opts.PostgresImage, EnvPostgresImage); err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	db := spec.Database
-	p.info.Images["postgres"] = d.opts.PostgresImage
-	args := db.AppArgs()
-	primary := ""
-	for _, n := range db.Nodes() {
-		name := base + "-pg-" + n.Name
-		cs := containerSpec{target: spec.Name, role: roleDatabase, name: name, image: d.opts.PostgresImage,
-			user: "postgres", cmd: pgCommand(n, primary, db.Durable), port: postgresPort, cpus: db.CPUBudget, cpuset: d.cpus,
-			env: []string{"TZ=UTC"}}
-		p.containers = append(p.containers, cs)
-		dsn := fmt.Sprintf("postgres://postgres@%s:%d/postgres?sslmode=disable", name, postgresPort)
-		flag := "--pg-primary"
-		if n.Role == postgres.RoleReplica {
-			flag = "--pg-replica"
-		}
-		args = append(args, flag, dsn)
-		if primary == "" {
-			primary = name
-		}
-	}
-	return args, nil
-}
-
 // pgCommand is a node's command: initdb (or pg_basebackup -R -X stream
 // from primary), pg_hba lines letting the run's network in, then postgres
 // in the foreground with the settings the process driver uses.

@@ -81,31 +81,7 @@ func TestUpTopologies(t *testing.T) {
 			if err != nil || u.CPUSeconds <= 0 || u.RSSBytes == 0 {
 				t.Errorf("Sample() = %+v, %v; want CPU time and memory", u, err)
 			}
-			// Every container carries the run's labels and the limits.
-			for _, c := range dep.(*deployment).containers {
-				info, err := testPool.Client.InspectContainer(c.id)
-				if err != nil {
-					t.Fatalf("inspect %s: %v", c.name, err)
-				}
-				if got := info.Config.Labels[LabelRun]; got != d.RunID() || info.Config.Labels[LabelScalebench] != "1" {
-					t.Errorf("%s labels = %v, want %s=%s and %s=1", c.name, info.Config.Labels, LabelRun, d.RunID(), LabelScalebench)
-				}
-				for _, b := range info.HostConfig.PortBindings {
-					for _, pb := range b {
-						if pb.HostIP != "127.0.0.1" {
-							t.Errorf("%s publishes on %q, want 127.0.0.1 only", c.name, pb.HostIP)
-						}
-					}
-				}
-				if c.role == "app" || c.role == "cluster" {
-					if info.HostConfig.CPUQuota != tt.wantQuota {
-						t.Errorf("%s CPUQuota = %d, want %d", c.name, info.HostConfig.CPUQuota, tt.wantQuota)
-					}
-					if want := int64(tt.spec.MemoryMB) << 20 * int64(max(1, tt.spec.Instances)); info.HostConfig.Memory != want || info.HostConfig.MemorySwap != want {
-						t.Errorf("%s Memory, MemorySwap = %d, %d, want %d both", c.name, info.HostConfig.Memory, info.HostConfig.MemorySwap, want)
-					}
-				}
-			}
+			checkContainers(t, d.RunID(), dep.(*deployment), tt.spec, tt.wantQuota)
 			if err := dep.Down(ctx); err != nil {
 				t.Errorf("Down: %v", err)
 			}
@@ -117,6 +93,36 @@ func TestUpTopologies(t *testing.T) {
 				t.Errorf("after Down: %d containers of target %s remain", len(cs), tt.spec.Name)
 			}
 		})
+	}
+}
+
+// checkContainers checks that every container of dep carries the run's
+// labels, publishes on 127.0.0.1 only and has the spec's limits.
+func checkContainers(t *testing.T, runID string, dep *deployment, spec targets.Spec, wantQuota int64) {
+	t.Helper()
+	for _, c := range dep.containers {
+		info, err := testPool.Client.InspectContainer(c.id)
+		if err != nil {
+			t.Fatalf("inspect %s: %v", c.name, err)
+		}
+		if got := info.Config.Labels[LabelRun]; got != runID || info.Config.Labels[LabelScalebench] != "1" {
+			t.Errorf("%s labels = %v, want %s=%s and %s=1", c.name, info.Config.Labels, LabelRun, runID, LabelScalebench)
+		}
+		for _, b := range info.HostConfig.PortBindings {
+			for _, pb := range b {
+				if pb.HostIP != "127.0.0.1" {
+					t.Errorf("%s publishes on %q, want 127.0.0.1 only", c.name, pb.HostIP)
+				}
+			}
+		}
+		if c.role == "app" || c.role == "cluster" {
+			if info.HostConfig.CPUQuota != wantQuota {
+				t.Errorf("%s CPUQuota = %d, want %d", c.name, info.HostConfig.CPUQuota, wantQuota)
+			}
+			if want := int64(spec.MemoryMB) << 20 * int64(max(1, spec.Instances)); info.HostConfig.Memory != want || info.HostConfig.MemorySwap != want {
+				t.Errorf("%s Memory, MemorySwap = %d, %d, want %d both", c.name, info.HostConfig.Memory, info.HostConfig.MemorySwap, want)
+			}
+		}
 	}
 }
 

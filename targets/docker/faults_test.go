@@ -154,7 +154,7 @@ func TestFaultRedisDown(t *testing.T) {
 	dep := upFaultable(t, d, targets.Spec{Name: "faults-redis", Topology: "single"})
 	// The test app has no cache mode: give the target a Redis container
 	// the way a Redis-backed topology has one.
-	c, err := d.start(ctx, d.redisSpec("faults-redis", containerName("sb", d.runID, "faults-redis-redis"), "store"))
+	c, err := d.start(ctx, redisSpec("faults-redis", containerName("sb", d.runID, "faults-redis-redis"), d.opts.RedisImage, "store", d.cpus))
 	if err != nil {
 		t.Fatal(err)
 	}

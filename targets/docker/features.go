@@ -14,109 +14,15 @@ import (
 	"github.com/scalebench/scalebench/targets"
 )
 
-// defaultQueueWorkers is the worker count of a queue topology whose spec
-// gives none (the process driver's too).
-const defaultQueueWorkers = 2
-
-// cacheMaxMemoryMB caps the Redis of a cache topology, as the process
-// driver does; with allkeys-lru it evicts like a production cache instead
-// of growing without bound.
-const cacheMaxMemoryMB = 128
-
 // redisReadyTimeout bounds the wait for a Redis container's first PONG.
 const redisReadyTimeout = 15 * time.Second
 
-// planFeature plans a Redis-backed (or Redis-baseline) topology of the
-// catalog with the process driver's semantics: Redis first when the
-// topology needs one ("cache": maxmemory with allkeys-lru; "store": no
-// eviction), then n app containers with the topology's AppArgs and
-// --redis NAME:6379 (the Redis container's address on the run's network),
-// then the queue workers (`scalebench worker` from the app image, each
-// with an instance's CPU budget and memory limit), then the balancer when
-// n > 1.
-func (d *Driver) planFeature(ctx context.Context, p *plan, spec targets.Spec, topo targets.Topology, base string, env []string, n int, policy string) error {
-	img, err := d.ensureAppImage(ctx)
-	if err != nil {
-		return err
-	}
-	p.info.Images["app"] = img
-	p.health = firstNonEmpty(spec.Health, defaultAppHealth)
-	args := slices.Clone(topo.AppArgs)
-	redisAddr := ""
-	if topo.Redis != "" {
-		if err := ensureImage(ctx, d.pool, d.opts.RedisImage, EnvRedisImage); err != nil {
-			return fmt.Errorf("redis: %w", err)
-		}
-		rs := d.redisSpec(spec.Name, base+"-redis", topo.Redis)
-		p.redis = len(p.containers)
-		p.containers = append(p.containers, rs)
-		p.info.Images["redis"] = rs.image
-		redisAddr = rs.name + ":" + strconv.Itoa(redisPort)
-		args = append(args, "--redis", redisAddr)
-	}
-	if spec.Database != nil {
-		dbArgs, err := d.planDatabase(ctx, p, spec, base)
-		if err != nil {
-			return err
-		}
-		args = append(args, dbArgs...)
-	}
-	spec.AppArgs = append(args, spec.AppArgs...)
-	var apps []int
-	for i := range n {
-		name, id := base+"-app", "app"
-		if n > 1 {
-			name, id = base+"-app-"+strconv.Itoa(i), "replica-"+strconv.Itoa(i)
-		}
-		apps = append(apps, len(p.containers))
-		p.containers = append(p.containers, d.appContainer(spec, img, name, id, env, 1, nil))
-	}
-	if topo.QueueWorkers {
-		w := spec.QueueWorkers
-		if w <= 0 {
-			w = defaultQueueWorkers
-		}
-		for i := 1; i <= w; i++ {
-			id := "worker-" + strconv.Itoa(i)
-			cmd := append([]string{"worker", "--redis", redisAddr, "--id", id}, spec.WorkerArgs...)
-			cs := containerSpec{target: spec.Name, role: "worker", name: base + "-" + id, image: img, cmd: cmd, env: slices.Clone(env)}
-			d.limit(&cs, spec, 1)
-			p.containers = append(p.containers, cs)
-		}
-		p.info.Notes = append(p.info.Notes, fmt.Sprintf("%d queue worker containers, each with an instance's CPU budget and memory limit", w))
-	}
-	if n == 1 {
-		p.entry = apps[0]
-		return nil
-	}
-	p.backends = apps
-	return d.addBalancer(ctx, p, spec, base, apps, appPort, policy)
-}
-
-// redisSpec is a Redis container: no persistence, protected mode off
-// (only the run's private network and 127.0.0.1 reach it), its port
-// published on 127.0.0.1 so the runner's queue collector can connect from
-// the host. kind "cache" evicts with allkeys-lru under maxmemory; any other
-// kind never evicts.
-func (d *Driver) redisSpec(target, name, kind string) containerSpec {
-	return containerSpec{target: target, role: "redis", name: name, image: d.opts.RedisImage, cmd: redisCmd(kind), port: redisPort, cpuset: d.cpus}
-}
-
-// redisCmd is the command of a Redis container of kind "cache" or "store".
-func redisCmd(kind string) []string {
-	cmd := []string{"redis-server", "--port", strconv.Itoa(redisPort), "--protected-mode", "no", "--save", "", "--appendonly", "no"}
-	if kind == "cache" {
-		cmd = append(cmd, "--maxmemory", strconv.Itoa(cacheMaxMemoryMB)+"mb", "--maxmemory-policy", "allkeys-lru")
-	}
-	return cmd
-}
-
-// redisKind describes a Redis container's eviction for notes.
-func redisKind(cmd []string) string {
+// redisEviction describes a Redis container's eviction for notes.
+func redisEviction(cmd []string) string {
 	if slices.Contains(cmd, "allkeys-lru") {
-		return fmt.Sprintf("maxmemory %d MB, allkeys-lru", cacheMaxMemoryMB)
+		return targets.RedisEviction("cache")
 	}
-	return "noeviction"
+	return targets.RedisEviction("store")
 }
 
 // started runs after each container of a deployment starts: a Redis
@@ -133,7 +39,7 @@ func (dep *deployment) started(ctx context.Context, c *container, isRedis bool) 
 		dep.redis = c
 		dep.mu.Unlock()
 		v := dep.d.componentVersion(ctx, "redis", c, []string{"redis-server", "--version"}, redisVersion)
-		note := fmt.Sprintf("redis-server %s in container %s, published on %s (%s, no persistence)", firstNonEmpty(v, "(version unknown)"), c.name, addr, redisKind(c.cmd))
+		note := fmt.Sprintf("redis-server %s in container %s, published on %s (%s, no persistence)", firstNonEmpty(v, "(version unknown)"), c.name, addr, redisEviction(c.cmd))
 		dep.info.Notes = append(dep.info.Notes, note)
 		dep.setComponent("redis", v)
 	case c.role == "nginx":

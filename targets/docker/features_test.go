@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -11,11 +10,29 @@ import (
 	"github.com/scalebench/scalebench/targets"
 )
 
+// testImages stand for the references Driver.images resolves.
+var testImages = map[string]string{targets.ImageApp: "scalebench/app:test", targets.ImageNginx: "nginx:test",
+	targets.ImageRedis: "redis:test", targets.ImagePostgres: "postgres:test", "me/api:1": "me/api:1"}
+
+// planFor is what Up would start for spec in run RUN on CPU 1, with the
+// balancer already chosen, without an engine.
+func planFor(t *testing.T, spec targets.Spec) plan {
+	t.Helper()
+	l, err := targets.Plan(spec)
+	if err != nil {
+		t.Fatalf("Plan(%s): %v", spec.Name, err)
+	}
+	p, err := planContainers(planner{spec: spec, layout: l, base: containerName("sb", "RUN", spec.Name), images: testImages, cpus: []int{1}, quota: true})
+	if err != nil {
+		t.Fatalf("planContainers(%s): %v", spec.Name, err)
+	}
+	return p
+}
+
 // TestPlanFeatures checks what the catalog's Redis-backed topologies start,
-// with the process driver's semantics, without starting it (the app image
+// with the process driver's semantics, without an engine (the app image
 // of the tests does not serve the feature modes; the CLI tests run them).
 func TestPlanFeatures(t *testing.T) {
-	d := newTestDriver(t)
 	tests := []struct {
 		spec      targets.Spec
 		wantRoles []string
@@ -35,10 +52,7 @@ func TestPlanFeatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec.Topology, func(t *testing.T) {
-			p, err := d.plan(context.Background(), tt.spec, tt.spec.Topology)
-			if err != nil {
-				t.Fatalf("plan(%s): %v", tt.spec.Topology, err)
-			}
+			p := planFor(t, tt.spec)
 			var roles []string
 			var app, redis *containerSpec
 			for i, cs := range p.containers {
@@ -50,8 +64,8 @@ func TestPlanFeatures(t *testing.T) {
 					redis = &p.containers[i]
 				}
 				if cs.role == "worker" {
-					want := []string{"worker", "--redis", "sb-" + d.RunID() + "-q-redis:6379"}
-					if !slices.Equal(cs.cmd[:3], want) || cs.cpus != 0.5 || cs.memory != 32<<20 {
+					want := []string{"worker", "--id", strings.TrimPrefix(cs.name, "sb-RUN-q-"), "--redis", "sb-RUN-q-redis:6379"}
+					if !slices.Equal(cs.cmd[:5], want) || cs.cpus != 0.5 || cs.memory != 32<<20 {
 						t.Errorf("worker %s: cmd %q, cpus %v, memory %d; want %q…, 0.5, 32 MiB", cs.name, cs.cmd, cs.cpus, cs.memory, want)
 					}
 				}
@@ -66,7 +80,6 @@ func TestPlanFeatures(t *testing.T) {
 				t.Errorf("redis cmd %q: allkeys-lru present = %v, want %v", redis.cmd, !tt.wantEvict, tt.wantEvict)
 			}
 			want := strings.Join(tt.wantApp, " ")
-			want = strings.ReplaceAll(want, "RUN", d.RunID())
 			if got := strings.Join(app.cmd, " "); !strings.Contains(got, want) {
 				t.Errorf("app cmd %q, want it to contain %q", got, want)
 			}

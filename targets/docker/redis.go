@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/scalebench/scalebench/targets"
 	"net"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ func (d *Driver) StartRedis(ctx context.Context, target, name string) (*Redis, e
 	}
 	cs := containerSpec{
 		target: target, role: "redis", name: containerName("sb", d.runID, target, name), image: d.opts.RedisImage,
-		cmd:  redisCmd("store"),
+		cmd:  targets.RedisArgs("store"),
 		port: redisPort, cpuset: d.cpus,
 	}
 	c, err := d.start(ctx, cs)

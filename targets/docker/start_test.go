@@ -45,6 +45,7 @@ func noCmdImage(t *testing.T) string {
 // the engine's error (it used to panic removing the container) and removes
 // what it created.
 func TestStartErrorNoPanic(t *testing.T) {
+	needEngine(t)
 	d := newTestDriver(t)
 	img := noCmdImage(t)
 	c, err := d.start(context.Background(), containerSpec{target: "nocmd", role: "app", name: containerName("sb", d.RunID(), "nocmd"), image: img, port: 8080})

@@ -10,7 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/scalebench/scalebench/results"
+	"github.com/ory/dockertest/v3"
+
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -38,21 +39,6 @@ func (e *StartError) Unwrap() error { return e.Err }
 // Logs returns the tail of each container's log, keyed by component.
 func (e *StartError) Logs() map[string]string { return e.logs }
 
-// plan is what Up starts for a target, in start order.
-type plan struct {
-	containers []containerSpec
-	// entry is the index of the container the load is sent to.
-	entry int
-	// backends are the indexes of containers checked for health before
-	// the entry (replicas behind a balancer).
-	backends []int
-	// redis is the index of the Redis container (-1: none); Up waits for
-	// its PING before starting the containers after it.
-	redis  int
-	health string
-	info   results.Deployment
-}
-
 // Up starts the target's containers on the run's network and waits until
 // the entry point answers the health path. On failure every container it
 // started is removed and the error is a *StartError holding their logs.
@@ -70,9 +56,10 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	case "command":
 		return nil, fmt.Errorf("target %q: topology command is not supported by the docker driver: package the server as an image and use `image:` with `port:`, or use --driver process", spec.Name)
 	}
-	p, err := d.plan(ctx, spec, topo)
+	spec.Topology = topo
+	p, err := d.prepare(ctx, spec)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", spec.Name, err)
+		return nil, err
 	}
 	dep := &deployment{d: d, spec: spec, info: p.info}
 	ok := false
@@ -115,97 +102,78 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	return dep, nil
 }
 
-// plan decides the containers of a target.
-func (d *Driver) plan(ctx context.Context, spec targets.Spec, topo string) (plan, error) {
-	n := spec.Instances
-	if n <= 0 {
-		n = 1
-		if t, ok := targets.Lookup(topo); ok {
-			n = t.DefaultInstances
-		}
+// prepare plans spec (targets.Plan), chooses the balancer and makes sure
+// every image the layout names is present, then turns the layout into
+// containers (planContainers, which needs no engine).
+func (d *Driver) prepare(ctx context.Context, spec targets.Spec) (plan, error) {
+	l, err := targets.Plan(spec)
+	if err != nil {
+		return plan{}, err
 	}
-	policy := spec.Policy
-	if policy == "" {
-		policy = "round_robin"
-	}
-	p := plan{redis: -1}
-	p.info = results.Deployment{
-		Driver:            "docker",
-		Instances:         n,
-		GOMAXPROCS:        spec.GOMAXPROCS,
-		CPUBudget:         spec.CPUBudget,
-		CPUBudgetEnforced: spec.CPUBudget > 0 && (d.info == nil || d.info.CPUCfsQuota),
-		CPUs:              slices.Clone(d.cpus),
-		Images:            map[string]string{},
-	}
-	if spec.MemoryMB > 0 {
-		p.info.MemoryLimitBytes = uint64(spec.MemoryMB) << 20
-	}
-	base := containerName("sb", d.runID, spec.Name)
-	env := d.env(spec)
-	switch topo {
-	case "single", "cluster", "replicas":
-		img, err := d.ensureAppImage(ctx)
+	note := ""
+	if l.Balancer == "nginx" || l.Balancer == "go" {
+		var kind string
+		kind, note, err = d.chooseBalancer(ctx, spec.Balancer)
 		if err != nil {
-			return p, err
+			return plan{}, fmt.Errorf("target %q: %w", spec.Name, err)
 		}
-		p.info.Images["app"] = img
-		p.health = firstNonEmpty(spec.Health, defaultAppHealth)
-		switch topo {
-		case "single":
-			p.containers = append(p.containers, d.appContainer(spec, img, base+"-app", "app", env, 1, nil))
-			p.info.Instances = 1
-		case "cluster":
-			args := []string{"--workers", strconv.Itoa(n)}
-			p.containers = append(p.containers, d.appContainer(spec, img, base+"-cluster", "cluster", env, n, args))
-			p.info.Balancer = "kernel"
-			p.info.Notes = append(p.info.Notes, fmt.Sprintf("one container running %d cluster workers; its CPU quota and memory limit are %d× the per-instance budget", n, n))
-		case "replicas":
-			for i := range n {
-				p.containers = append(p.containers, d.appContainer(spec, img, base+"-app-"+strconv.Itoa(i), "replica-"+strconv.Itoa(i), env, 1, nil))
-				p.backends = append(p.backends, i)
+		if note != "" {
+			d.warnOnce(note)
+		}
+		if kind != l.Balancer {
+			spec.Balancer = kind
+			if l, err = targets.Plan(spec); err != nil {
+				return plan{}, err
 			}
-			if err := d.addBalancer(ctx, &p, spec, base, p.backends, appPort, policy); err != nil {
-				return p, err
-			}
-		}
-	case "image":
-		if spec.Image == "" || spec.Port <= 0 {
-			return p, fmt.Errorf("topology image needs image: and port: (got image %q, port %d)", spec.Image, spec.Port)
-		}
-		if err := ensureImage(ctx, d.pool, spec.Image, "the target's image:"); err != nil {
-			return p, err
-		}
-		p.info.Images["app"] = spec.Image
-		p.health = firstNonEmpty(spec.Health, defaultImageHealth)
-		env = append(env, "PORT="+strconv.Itoa(spec.Port))
-		for i := range n {
-			cs := containerSpec{target: spec.Name, role: "app", name: base + "-app-" + strconv.Itoa(i), image: spec.Image, env: env, port: spec.Port}
-			d.limit(&cs, spec, 1)
-			p.containers = append(p.containers, cs)
-			p.backends = append(p.backends, i)
-		}
-		if n == 1 {
-			p.backends = nil
-			break
-		}
-		if err := d.addBalancer(ctx, &p, spec, base, p.backends, spec.Port, policy); err != nil {
-			return p, err
-		}
-	default:
-		t, ok := targets.Lookup(topo)
-		if !ok || len(t.AppArgs) == 0 {
-			return p, fmt.Errorf("unknown topology %q for the docker driver", topo)
-		}
-		if err := d.planFeature(ctx, &p, spec, t, base, env, n, policy); err != nil {
-			return p, err
 		}
 	}
-	return p, nil
+	images, err := d.images(ctx, l)
+	if err != nil {
+		return plan{}, fmt.Errorf("target %q: %w", spec.Name, err)
+	}
+	return planContainers(planner{spec: spec, layout: l, base: containerName("sb", d.runID, spec.Name), images: images,
+		cpus: d.cpus, quota: d.info == nil || d.info.CPUCfsQuota, balancerNote: note})
 }
 
-// env is the environment of every app instance.
-func (d *Driver) env(spec targets.Spec) []string {
+// images resolves the image kinds of the layout to references, building
+// the app image and checking (or pulling) the others.
+func (d *Driver) images(ctx context.Context, l targets.Layout) (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range l.Components {
+		if _, done := out[c.Image]; done {
+			continue
+		}
+		var ref string
+		var err error
+		switch c.Image {
+		case targets.ImageApp:
+			ref, err = d.ensureAppImage(ctx)
+		case targets.ImageNginx:
+			ref = d.opts.NginxImage // checked by chooseBalancer
+		case targets.ImageRedis:
+			ref = d.opts.RedisImage
+			if err = ensureImage(ctx, d.pool, ref, EnvRedisImage); err != nil {
+				err = fmt.Errorf("redis: %w", err)
+			}
+		case targets.ImagePostgres:
+			ref = d.opts.PostgresImage
+			if err = ensureImage(ctx, d.pool, ref, EnvPostgresImage); err != nil {
+				err = fmt.Errorf("postgres: %w", err)
+			}
+		default:
+			ref, err = c.Image, ensureImage(ctx, d.pool, c.Image, "the target's image:")
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[c.Image] = ref
+	}
+	return out, nil
+}
+
+// envList is the environment of every app instance: GOMAXPROCS, then
+// the spec's variables by name.
+func envList(spec targets.Spec) []string {
 	var env []string
 	if spec.GOMAXPROCS > 0 {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(spec.GOMAXPROCS))
@@ -216,93 +184,27 @@ func (d *Driver) env(spec targets.Spec) []string {
 	return env
 }
 
-// appContainer is one reference-app container holding `instances`
-// instances (1, or the workers of a cluster).
-func (d *Driver) appContainer(spec targets.Spec, img, name, id string, env []string, instances int, extra []string) containerSpec {
-	cmd := []string{"serve", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort), "--id", id}
-	cmd = append(cmd, extra...)
-	cmd = append(cmd, spec.AppArgs...)
-	role := "app"
-	if instances > 1 {
-		role = "cluster"
-	}
-	cs := containerSpec{target: spec.Name, role: role, name: name, image: img, cmd: cmd,
-		env: append(slices.Clone(env), "PORT="+strconv.Itoa(appPort)), port: appPort}
-	d.limit(&cs, spec, instances)
-	return cs
-}
-
-// limit applies the per-instance CPU budget and memory limit, times the
-// number of instances the container holds, and the target cpuset.
-func (d *Driver) limit(cs *containerSpec, spec targets.Spec, instances int) {
-	cs.cpus = spec.CPUBudget * float64(instances)
-	cs.memory = int64(spec.MemoryMB) << 20 * int64(instances)
-	cs.cpuset = d.cpus
-}
-
-// addBalancer appends the balancer container in front of the containers
-// of p at indexes backends, listening on their port.
-func (d *Driver) addBalancer(ctx context.Context, p *plan, spec targets.Spec, base string, backends []int, port int, policy string) error {
-	upstreams := make([]string, len(backends))
-	for i, b := range backends {
-		upstreams[i] = p.containers[b].name + ":" + strconv.Itoa(port)
-	}
-	kind, note, err := d.chooseBalancer(ctx, spec.Balancer)
-	if err != nil {
-		return err
-	}
-	if note != "" {
-		p.info.Notes = append(p.info.Notes, note)
-		d.warnOnce(note)
-	}
-	p.info.Balancer = kind
-	p.info.BalancerPolicy = policy
-	var cs containerSpec
-	switch kind {
-	case "nginx":
-		conf, err := nginxConf(upstreams, policy, nginxPort, spec.Retries)
-		if err != nil {
-			return err
-		}
-		cs = containerSpec{target: spec.Name, role: "nginx", name: base + "-nginx", image: d.opts.NginxImage,
-			cmd:   nginxCmd,
-			files: map[string][]byte{nginxConfPath: conf},
-			port:  nginxPort}
-		p.info.Images["nginx"] = d.opts.NginxImage
-	default: // go
-		img, err := d.ensureAppImage(ctx)
-		if err != nil {
-			return err
-		}
-		cmd := []string{"balance", "--addr", "0.0.0.0", "--port", strconv.Itoa(appPort), "--upstream-file", upstreamFile, "--policy", policy}
-		if spec.Retries == "off" {
-			cmd = append(cmd, "--no-retry")
-		}
-		cs = containerSpec{target: spec.Name, role: "balancer", name: base + "-balancer", image: img, cmd: cmd,
-			files: map[string][]byte{upstreamFile: []byte(joinComma(upstreams) + "\n")},
-			port:  appPort}
-		p.info.Images["balancer"] = img
-	}
-	cs.cpuset = d.cpus
-	p.containers = append(p.containers, cs)
-	p.entry = len(p.containers) - 1
-	return nil
-}
-
-// chooseBalancer resolves "auto" (nginx when its image is present or can
-// be pulled, else the Go balancer), "nginx" and "go".
+// chooseBalancer resolves the spec's balancer (see ChooseBalancer).
 func (d *Driver) chooseBalancer(ctx context.Context, want string) (kind, note string, err error) {
+	return ChooseBalancer(ctx, d.pool, d.opts.NginxImage, want)
+}
+
+// ChooseBalancer resolves a spec's balancer for the engine drivers (docker,
+// swarm): "auto" is nginx when nginxImage is present or can be pulled, else
+// the built-in Go balancer with a note saying so (a fallback, flagged in
+// reports); "nginx" needs the image; "go" needs nothing.
+func ChooseBalancer(ctx context.Context, pool *dockertest.Pool, nginxImage, want string) (kind, note string, err error) {
 	switch want {
 	case "go":
 		return "go", "", nil
 	case "nginx":
-		if err := ensureImage(ctx, d.pool, d.opts.NginxImage, EnvNginxImage); err != nil {
+		if err := ensureImage(ctx, pool, nginxImage, EnvNginxImage); err != nil {
 			return "", "", fmt.Errorf("balancer nginx: %w", err)
 		}
 		return "nginx", "", nil
 	case "", "auto":
-		if err := ensureImage(ctx, d.pool, d.opts.NginxImage, EnvNginxImage); err != nil {
-			return "go", fmt.Sprintf("fallback: balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", d.opts.NginxImage, EnvNginxImage), nil
+		if err := ensureImage(ctx, pool, nginxImage, EnvNginxImage); err != nil {
+			return "go", fmt.Sprintf("fallback: balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", nginxImage, EnvNginxImage), nil
 		}
 		return "nginx", "", nil
 	default:

@@ -17,7 +17,7 @@ func Export(spec targets.Spec, o ManifestOptions) ([]byte, error) {
 	if spec.Balancer == "" || spec.Balancer == "auto" {
 		spec.Balancer = "nginx"
 	}
-	l, err := targets.Plan(spec)
+	l, err := targets.PlanImages(spec)
 	if err != nil {
 		return nil, err
 	}

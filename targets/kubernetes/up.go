@@ -32,7 +32,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	if spec.Balancer == "" || spec.Balancer == "auto" {
 		spec.Balancer = "nginx"
 	}
-	l, err := targets.Plan(spec)
+	l, err := targets.PlanImages(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -21,38 +21,35 @@ type pgNode struct {
 	srv  *postgres.Server
 }
 
-// startDatabase starts the spec's PostgreSQL tier — the primaries (one per
-// shard) at once, then the replicas of the first from it — and returns
-// the app flags naming them. Every node gets the instance budget
-// mechanism (its own cgroup) and the target CPUs.
-func (dep *Deployment) startDatabase(ctx context.Context) ([]string, error) {
-	spec := dep.spec.Database
+// startDatabase starts the layout's PostgreSQL nodes — the primaries (one
+// per shard) at once, then the replicas of the first from it — and
+// records each one's DSN in addrs for the app flags naming them. Every
+// node gets the instance budget mechanism (its own cgroup) and the target
+// CPUs.
+func (dep *Deployment) startDatabase(ctx context.Context, l targets.Layout, addrs map[string]string) error {
 	var primaries, replicas []targets.DatabaseNode
-	for _, n := range spec.Nodes() {
-		if n.Role == postgres.RolePrimary {
-			primaries = append(primaries, n)
-		} else {
-			replicas = append(replicas, n)
+	for _, c := range l.Components {
+		switch {
+		case c.Role != targets.RolePostgres:
+		case c.Primary == "":
+			primaries = append(primaries, *c.Node)
+		default:
+			replicas = append(replicas, *c.Node)
 		}
 	}
 	if err := dep.startNodes(ctx, primaries, ""); err != nil {
-		return nil, err
+		return err
 	}
 	if len(replicas) > 0 {
 		if err := dep.startNodes(ctx, replicas, dep.pgNodes()[0].srv.Addr()); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	args := spec.AppArgs()
 	for _, n := range dep.pgNodes() {
-		flag := "--pg-primary"
-		if n.srv.Role() == postgres.RoleReplica {
-			flag = "--pg-replica"
-		}
-		args = append(args, flag, n.srv.DSN())
+		addrs["pg-"+n.name] = n.srv.DSN()
 	}
 	dep.noteDatabase()
-	return args, nil
+	return nil
 }
 
 // startNodes starts nodes in parallel (replicas of primary when set).

@@ -27,8 +27,9 @@ var ErrNoUsage = errors.New("resource use unknown: the target was not started by
 type Deployment struct {
 	driver   *Driver
 	spec     targets.Spec
-	prefix   string // file-name prefix for this deployment's logs
-	cgRel    string // cgroup path of this deployment, relative to own cgroup
+	layout   targets.Layout // what Up carries out (targets.Plan)
+	prefix   string         // file-name prefix for this deployment's logs
+	cgRel    string         // cgroup path of this deployment, relative to own cgroup
 	logDir   string
 	endpoint string
 	timeout  time.Duration // startup timeout
@@ -38,8 +39,13 @@ type Deployment struct {
 	info  results.Deployment
 	procs []*proc
 	err   error
-	// redis is the topology's redis-server (nil: none); see redis.go.
-	redis *redis.Server
+	// redis is the topology's redis-server (nil: none) and redisKind its
+	// kind ("cache" or "store"); see redis.go.
+	redis     *redis.Server
+	redisKind string
+	// appFlags are the reference app's flags with the addresses filled in,
+	// for instances started later (faults).
+	appFlags []string
 	// pg are the topology's PostgreSQL nodes (see database.go).
 	pg []*pgNode
 	// budgetBroken is set once a budget of this deployment failed.
@@ -55,7 +61,7 @@ type Deployment struct {
 	downErr  error
 }
 
-func (d *Driver) newDeployment(spec targets.Spec, seq int) (*Deployment, error) {
+func (d *Driver) newDeployment(spec targets.Spec, layout targets.Layout, seq int) (*Deployment, error) {
 	logDir, err := d.logDirectory()
 	if err != nil {
 		return nil, err
@@ -71,6 +77,7 @@ func (d *Driver) newDeployment(spec targets.Spec, seq int) (*Deployment, error) 
 	dep := &Deployment{
 		driver: d,
 		spec:   spec,
+		layout: layout,
 		prefix: safeName(runID) + "-" + name,
 		cgRel:  "scalebench/" + safeName(runID) + "/" + name,
 		logDir: logDir,
@@ -289,14 +296,6 @@ func (dep *Deployment) addNote(note string) {
 // instanceLimits is the budget of one app instance from the spec.
 func (dep *Deployment) instanceLimits() limits {
 	return limits{cpus: dep.spec.CPUBudget, memoryMB: dep.spec.MemoryMB}
-}
-
-// instances is the number of instances, at least 1.
-func (dep *Deployment) instances(def int) int {
-	if dep.spec.Instances > 0 {
-		return dep.spec.Instances
-	}
-	return max(def, 1)
 }
 
 // component names instance i.

@@ -248,7 +248,11 @@ func (d *Driver) up(ctx context.Context, spec targets.Spec) (*Deployment, error)
 	d.seq++
 	seq := d.seq
 	d.mu.Unlock()
-	dep, err := d.newDeployment(spec, seq)
+	layout, err := targets.Plan(spec)
+	if err != nil {
+		return nil, err
+	}
+	dep, err := d.newDeployment(spec, layout, seq)
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Name, err)
 	}
@@ -259,7 +263,7 @@ func (d *Driver) up(ctx context.Context, spec targets.Spec) (*Deployment, error)
 	dep.timeout = timeout
 	uctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := d.upTopology(uctx, dep); err != nil {
+	if err := dep.upLayout(uctx); err != nil {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%w)", err, ctx.Err())
 		}
@@ -271,27 +275,6 @@ func (d *Driver) up(ctx context.Context, spec targets.Spec) (*Deployment, error)
 	dep.mu.Unlock()
 	dep.started.Store(true)
 	return dep, nil
-}
-
-// upTopology dispatches on the topology; each case is a small function so
-// new topologies (Redis-backed, WebSocket) slot in beside them.
-func (d *Driver) upTopology(ctx context.Context, dep *Deployment) error {
-	switch dep.spec.Topology {
-	case "single":
-		return dep.upSingle(ctx)
-	case "cluster":
-		return dep.upCluster(ctx)
-	case "replicas":
-		return dep.upReplicas(ctx)
-	case "command":
-		return dep.upCommand(ctx)
-	case "url":
-		return dep.upURL(ctx)
-	}
-	if topo, ok := targets.Lookup(dep.spec.Topology); ok && len(topo.AppArgs) > 0 {
-		return dep.upFeature(ctx, topo)
-	}
-	return fmt.Errorf("topology %q is not supported by the process driver", dep.spec.Topology)
 }
 
 // Close stops every deployment still running and removes the cgroups and

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scalebench/scalebench/targets"
 	"github.com/scalebench/scalebench/targets/app"
 	"github.com/scalebench/scalebench/targets/redis"
 )
@@ -176,18 +175,19 @@ func (dep *Deployment) restartSlot(ctx context.Context, f *fleet, s *slot, old *
 }
 
 // startInstanceOn starts instance id on port: the user's command with
-// PORT set, or the reference app with the topology's flags.
+// PORT set, or the reference app with the layout's flags (addresses
+// filled in by startApps).
 func (dep *Deployment) startInstanceOn(id string, port int) (*proc, error) {
-	if dep.spec.Topology == "command" {
-		env := append(joinEnv(os.Environ(), dep.spec.Env), "PORT="+strconv.Itoa(port))
-		return dep.startProcess(processSpec{component: id, argv: dep.spec.Command, env: env, dir: dep.spec.Dir, limits: dep.instanceLimits()})
+	if c, _ := dep.layout.Fleet(); c.Command != nil {
+		env := append(joinEnv(os.Environ(), c.Env), "PORT="+strconv.Itoa(port))
+		return dep.startProcess(processSpec{component: id, argv: c.Command, env: env, dir: c.Dir, limits: dep.instanceLimits(), port: port})
 	}
 	exe, err := dep.driver.exe()
 	if err != nil {
 		return nil, err
 	}
-	argv := append([]string{exe, "serve", "--port", strconv.Itoa(port), "--id", id}, dep.spec.AppArgs...)
-	return dep.startProcess(processSpec{component: id, argv: argv, env: dep.appEnv(), limits: dep.instanceLimits()})
+	argv := append([]string{exe, "serve", "--port", strconv.Itoa(port), "--id", id}, dep.appFlags...)
+	return dep.startProcess(processSpec{component: id, argv: argv, env: dep.appEnv(), limits: dep.instanceLimits(), port: port})
 }
 
 // dropProc forgets a process that a fault stopped (it is reaped).
@@ -572,10 +572,8 @@ func (dep *Deployment) RedisDown(ctx context.Context, d time.Duration) error {
 		return fmt.Errorf("redis_down: stop: %w", err)
 	}
 	sleepCtx(ctx, d)
-	opts := redis.Options{Dir: dir, Port: port}
-	if topo, ok := targets.Lookup(dep.spec.Topology); ok && topo.Redis == "cache" {
-		opts.MaxMemoryMB, opts.MaxMemoryPolicy = cacheMaxMemoryMB, "allkeys-lru"
-	}
+	opts := redisOptions(dep.redisKind, dir)
+	opts.Port = port
 	// Start it even when ctx ended: Down stops it with the rest.
 	sctx, cancel := context.WithTimeout(context.Background(), replaceTimeout)
 	defer cancel()

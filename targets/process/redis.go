@@ -11,53 +11,6 @@ import (
 	"github.com/scalebench/scalebench/targets/redis"
 )
 
-// defaultQueueWorkers is the worker count of a queue topology whose spec
-// gives none.
-const defaultQueueWorkers = 2
-
-// cacheMaxMemoryMB caps the Redis of a cache topology; with allkeys-lru
-// it evicts like a production cache instead of growing without bound.
-const cacheMaxMemoryMB = 128
-
-// upFeature starts a Redis-backed (or Redis-baseline) topology of the
-// catalog: Redis first when the topology needs one, then the instances
-// with the topology's AppArgs and --redis ADDR (one instance: no
-// balancer; more: behind the balancer), then the queue workers.
-func (dep *Deployment) upFeature(ctx context.Context, topo targets.Topology) error {
-	args := append([]string(nil), topo.AppArgs...)
-	if topo.Redis != "" {
-		addr, err := dep.startRedis(ctx, topo.Redis)
-		if err != nil {
-			return err
-		}
-		args = append(args, "--redis", addr)
-	}
-	if dep.spec.Database != nil {
-		dbArgs, err := dep.startDatabase(ctx)
-		if err != nil {
-			return err
-		}
-		args = append(args, dbArgs...)
-	}
-	dep.spec.AppArgs = append(args, dep.spec.AppArgs...)
-	n := dep.instances(topo.DefaultInstances)
-	var procs []*proc
-	var ports []int
-	for i := 1; i <= n; i++ {
-		p, port, err := dep.startAppInstance(component("instance", i))
-		if err != nil {
-			return err
-		}
-		procs, ports = append(procs, p), append(ports, port)
-	}
-	if topo.QueueWorkers {
-		if err := dep.startQueueWorkers(); err != nil {
-			return err
-		}
-	}
-	return dep.serve(ctx, procs, ports, dep.health("/healthz"), false)
-}
-
 // startRedis starts the deployment's redis-server (no persistence, its
 // own port, its data and log under the driver's log dir) and records it.
 // kind "cache" evicts with allkeys-lru; "store" never evicts.
@@ -69,11 +22,7 @@ func (dep *Deployment) startRedis(ctx context.Context, kind string) (string, err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("redis: %w", err)
 	}
-	opts := redis.Options{Dir: dir}
-	if kind == "cache" {
-		opts.MaxMemoryMB, opts.MaxMemoryPolicy = cacheMaxMemoryMB, "allkeys-lru"
-	}
-	srv, err := redis.Start(ctx, opts)
+	srv, err := redis.Start(ctx, redisOptions(kind, dir))
 	if err != nil {
 		return "", fmt.Errorf("start redis: %w", err)
 	}
@@ -86,44 +35,43 @@ func (dep *Deployment) startRedis(ctx context.Context, kind string) (string, err
 	dep.trackPID(srv.PID())
 	dep.driver.opts.Tracker.ProcessStarted(srv.PID(), dep.spec.Name+"/redis", syscall.SIGTERM, srv.Port())
 	dep.mu.Lock()
-	dep.redis = srv
+	dep.redis, dep.redisKind = srv, kind
 	if dep.info.Components == nil {
 		dep.info.Components = map[string]string{}
 	}
 	dep.info.Components["redis"] = srv.Version()
-	dep.info.Notes = append(dep.info.Notes, fmt.Sprintf("redis-server %s on %s (%s, no persistence)", srv.Version(), srv.Addr(), redisKind(kind)))
+	dep.info.Notes = append(dep.info.Notes, fmt.Sprintf("redis-server %s on %s (%s, no persistence)", srv.Version(), srv.Addr(), targets.RedisEviction(kind)))
 	dep.mu.Unlock()
 	dep.driver.noteComponent("redis", srv.Version())
 	return srv.Addr(), nil
 }
 
-func redisKind(kind string) string {
+// redisOptions are the options of a Redis of kind "cache" (allkeys-lru
+// under maxmemory) or "store" (no eviction) keeping its files in dir.
+func redisOptions(kind, dir string) redis.Options {
+	opts := redis.Options{Dir: dir}
 	if kind == "cache" {
-		return fmt.Sprintf("maxmemory %d MB, allkeys-lru", cacheMaxMemoryMB)
+		opts.MaxMemoryMB, opts.MaxMemoryPolicy = targets.CacheMaxMemoryMB, "allkeys-lru"
 	}
-	return "noeviction"
+	return opts
 }
 
-// startQueueWorkers starts Spec.QueueWorkers `scalebench worker`
-// processes, each with an app instance's budget and GOMAXPROCS.
-func (dep *Deployment) startQueueWorkers() error {
-	n := dep.spec.QueueWorkers
-	if n <= 0 {
-		n = defaultQueueWorkers
-	}
+// startQueueWorkers starts worker component c's Replicas `scalebench
+// worker` processes, each with an app instance's budget and GOMAXPROCS.
+func (dep *Deployment) startQueueWorkers(c targets.Component, addrs map[string]string) error {
 	exe, err := dep.driver.exe()
 	if err != nil {
 		return err
 	}
-	addr := dep.RedisAddr()
-	for i := 1; i <= n; i++ {
+	flags := targets.RenderArgs(c.Flags, lookup(addrs))
+	for i := 1; i <= c.Replicas; i++ {
 		name := component("worker", i)
-		argv := append([]string{exe, "worker", "--redis", addr, "--id", name}, dep.spec.WorkerArgs...)
+		argv := append([]string{exe, "worker", "--id", name}, flags...)
 		if _, err := dep.startProcess(processSpec{component: name, argv: argv, env: dep.appEnv(), limits: dep.instanceLimits()}); err != nil {
 			return err
 		}
 	}
-	dep.addNote(fmt.Sprintf("%d queue worker processes", n))
+	dep.addNote(fmt.Sprintf("%d queue worker processes", c.Replicas))
 	return nil
 }
 

@@ -4,33 +4,127 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
+	"github.com/scalebench/scalebench/targets"
 	"github.com/scalebench/scalebench/targets/app"
 )
 
-// upSingle starts one reference-app instance.
-func (dep *Deployment) upSingle(ctx context.Context) error {
-	p, port, err := dep.startAppInstance(component("instance", 1))
+// upLayout carries out the deployment's layout: the components in the
+// plan's order — Redis, the PostgreSQL nodes, the instances, the queue
+// workers — then the instances are waited for and exposed, directly or
+// behind the balancer. Addresses of components the flags refer to are
+// the ones this driver gave them (loopback ports).
+func (dep *Deployment) upLayout(ctx context.Context) error {
+	l := dep.layout
+	if l.URL != "" {
+		return dep.upURL()
+	}
+	addrs := map[string]string{}
+	var fleet []*proc
+	var ports []int
+	balanced := false
+	for _, c := range l.Components {
+		var err error
+		switch c.Role {
+		case targets.RoleRedis:
+			addrs[c.Name], err = dep.startRedis(ctx, c.RedisKind)
+		case targets.RolePostgres:
+			if len(dep.pgNodes()) == 0 {
+				err = dep.startDatabase(ctx, l, addrs)
+			}
+		case targets.RoleApp:
+			if f, _ := l.Fleet(); f.Name == c.Name {
+				fleet, ports, err = dep.startApps(c, addrs)
+			} else {
+				err = dep.startBackend(ctx, c, addrs)
+			}
+		case targets.RoleCluster:
+			return dep.upCluster(ctx, c, addrs)
+		case targets.RoleWorker:
+			err = dep.startQueueWorkers(c, addrs)
+		case targets.RoleBalancer:
+			balanced = true
+		default:
+			err = fmt.Errorf("component %s (%s) is not run by the process driver", c.Name, c.Role)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return dep.serve(ctx, fleet, ports, l.Health, balanced)
+}
+
+// startApps starts the Replicas instances of the fleet's app component c
+// on free ports: the reference app with c's flags, or the user's command.
+func (dep *Deployment) startApps(c targets.Component, addrs map[string]string) ([]*proc, []int, error) {
+	if c.Image != targets.ImageApp && c.Command == nil {
+		return nil, nil, fmt.Errorf("topology %q is not supported by the process driver", dep.spec.Topology)
+	}
+	dep.appFlags = targets.RenderArgs(c.Flags, lookup(addrs))
+	var procs []*proc
+	var ports []int
+	for i := 1; i <= c.Replicas; i++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := dep.startInstanceOn(instanceID(c, i), port)
+		if err != nil {
+			return nil, nil, err
+		}
+		procs, ports = append(procs, p), append(ports, port)
+	}
+	return procs, ports, nil
+}
+
+// startBackend starts an app component that takes no load directly (one
+// the fleet calls) and waits for it; components after it reach its first
+// instance.
+func (dep *Deployment) startBackend(ctx context.Context, c targets.Component, addrs map[string]string) error {
+	exe, err := dep.driver.exe()
 	if err != nil {
 		return err
 	}
-	dep.setInstances(1, "", "")
-	dep.endpoint = baseURL(port)
-	dep.recordFleet([]*proc{p}, []int{port}, dep.health("/healthz"))
-	return dep.waitReady(ctx, dep.endpoint+dep.health("/healthz"), p)
+	flags := targets.RenderArgs(c.Flags, lookup(addrs))
+	for i := 1; i <= c.Replicas; i++ {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		id := instanceID(c, i)
+		argv := append([]string{exe, "serve", "--port", strconv.Itoa(port), "--id", id}, flags...)
+		p, err := dep.startProcess(processSpec{component: id, argv: argv, env: dep.appEnv(), limits: dep.instanceLimits(), port: port})
+		if err != nil {
+			return err
+		}
+		if i == 1 {
+			addrs[c.Name] = "127.0.0.1:" + strconv.Itoa(port)
+		}
+		if err := dep.waitReady(ctx, baseURL(port)+dep.layout.Health, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// instanceID names instance i of app component c: "instance-i" for the
+// app, "NAME-i" for any other.
+func instanceID(c targets.Component, i int) string {
+	if c.Name == "app" {
+		return component("instance", i)
+	}
+	return component(c.Name, i)
 }
 
 // upCluster starts a cluster primary (`serve --workers N`) whose workers
 // share one listening socket; the kernel spreads connections over them.
 // Each worker slot gets its own cgroup, which the primary puts every
 // (re)started worker of that slot into.
-func (dep *Deployment) upCluster(ctx context.Context) error {
-	n := dep.instances(2)
+func (dep *Deployment) upCluster(ctx context.Context, c targets.Component, addrs map[string]string) error {
+	n := c.Workers
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -47,8 +141,8 @@ func (dep *Deployment) upCluster(ctx context.Context) error {
 		}
 		argv = append(argv, "--worker-cgroups", app.FormatWorkerCgroups(slots))
 	}
-	if len(dep.spec.AppArgs) > 0 {
-		argv = append(append(argv, "--"), dep.spec.AppArgs...)
+	if flags := targets.RenderArgs(c.Flags, lookup(addrs)); len(flags) > 0 {
+		argv = append(append(argv, "--"), flags...)
 	}
 	p, err := dep.startProcess(processSpec{component: "primary", argv: argv, env: dep.appEnv(), port: port})
 	if err != nil {
@@ -56,61 +150,12 @@ func (dep *Deployment) upCluster(ctx context.Context) error {
 	}
 	dep.setInstances(n, "kernel", "")
 	dep.endpoint = baseURL(port)
-	dep.recordCluster(p, n, dep.health("/healthz"))
-	return dep.waitReady(ctx, dep.endpoint+dep.health("/healthz"), p)
+	dep.recordCluster(p, n, dep.layout.Health)
+	return dep.waitReady(ctx, dep.endpoint+dep.layout.Health, p)
 }
 
-// upReplicas starts N instances on their own ports behind a balancer.
-func (dep *Deployment) upReplicas(ctx context.Context) error {
-	n := dep.instances(2)
-	var procs []*proc
-	var ports []int
-	for i := 1; i <= n; i++ {
-		p, port, err := dep.startAppInstance(component("instance", i))
-		if err != nil {
-			return err
-		}
-		procs, ports = append(procs, p), append(ports, port)
-	}
-	return dep.serve(ctx, procs, ports, dep.health("/healthz"), true)
-}
-
-// upCommand starts the user's server (Spec.Command, with PORT set) once
-// per instance; more than one goes behind the balancer.
-func (dep *Deployment) upCommand(ctx context.Context) error {
-	if len(dep.spec.Command) == 0 {
-		return fmt.Errorf("topology command: no command given")
-	}
-	n := dep.instances(1)
-	health := dep.health("/")
-	var procs []*proc
-	var ports []int
-	for i := 1; i <= n; i++ {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		env := joinEnv(os.Environ(), dep.spec.Env)
-		env = append(env, "PORT="+strconv.Itoa(port))
-		p, err := dep.startProcess(processSpec{
-			component: component("instance", i),
-			argv:      dep.spec.Command,
-			env:       env,
-			dir:       dep.spec.Dir,
-			limits:    dep.instanceLimits(),
-			port:      port,
-		})
-		if err != nil {
-			return err
-		}
-		procs, ports = append(procs, p), append(ports, port)
-	}
-	return dep.serve(ctx, procs, ports, health, false)
-}
-
-// serve waits until every instance is ready, then exposes them: one
-// instance directly, several (or any number when balanced is set) behind
-// the balancer.
+// serve waits until every instance is ready, then exposes them: directly,
+// or behind the balancer when the layout has one.
 func (dep *Deployment) serve(ctx context.Context, procs []*proc, ports []int, health string, balanced bool) error {
 	for i, p := range procs {
 		if err := dep.waitReady(ctx, baseURL(ports[i])+health, p); err != nil {
@@ -118,7 +163,7 @@ func (dep *Deployment) serve(ctx context.Context, procs []*proc, ports []int, he
 		}
 	}
 	dep.recordFleet(procs, ports, health)
-	if len(procs) == 1 && !balanced {
+	if !balanced {
 		dep.setInstances(1, "", "")
 		dep.endpoint = baseURL(ports[0])
 		return nil
@@ -127,12 +172,8 @@ func (dep *Deployment) serve(ctx context.Context, procs []*proc, ports []int, he
 }
 
 // upURL starts nothing: the load goes to a service already running.
-func (dep *Deployment) upURL(context.Context) error {
-	u, err := url.Parse(dep.spec.URL)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("topology url: %q is not an http(s) URL", dep.spec.URL)
-	}
-	dep.endpoint = strings.TrimSuffix(dep.spec.URL, "/")
+func (dep *Deployment) upURL() error {
+	dep.endpoint = dep.layout.URL
 	dep.mu.Lock()
 	dep.info.CPUs = nil
 	dep.info.GOMAXPROCS = 0
@@ -154,31 +195,6 @@ func (dep *Deployment) upBalanced(ctx context.Context, n int, ports []int, healt
 	return dep.waitReady(ctx, dep.endpoint+health, b.proc)
 }
 
-// startAppInstance starts `serve` on a free port as instance component
-// (also its id), with the spec's budget.
-func (dep *Deployment) startAppInstance(component string) (*proc, int, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, 0, err
-	}
-	exe, err := dep.driver.exe()
-	if err != nil {
-		return nil, 0, err
-	}
-	argv := append([]string{exe, "serve", "--port", strconv.Itoa(port), "--id", component}, dep.spec.AppArgs...)
-	p, err := dep.startProcess(processSpec{
-		component: component,
-		argv:      argv,
-		env:       dep.appEnv(),
-		limits:    dep.instanceLimits(),
-		port:      port,
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return p, port, nil
-}
-
 // appEnv is the reference app's environment: ours, GOMAXPROCS from the
 // spec (a Node process uses one core), then the spec's Env.
 func (dep *Deployment) appEnv() []string {
@@ -187,21 +203,9 @@ func (dep *Deployment) appEnv() []string {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(dep.spec.GOMAXPROCS))
 	}
 	// The section /work?serial= shares across this target's instances.
-	env = append(env, app.PeersEnv+"="+strconv.Itoa(dep.instances(1)),
+	env = append(env, app.PeersEnv+"="+strconv.Itoa(dep.layout.Instances),
 		app.SharedLockEnv+"="+filepath.Join(dep.logDir, dep.prefix+"-shared.lock"))
 	return joinEnv(env, dep.spec.Env)
-}
-
-// health is the readiness path, def when the spec gives none.
-func (dep *Deployment) health(def string) string {
-	h := dep.spec.Health
-	if h == "" {
-		h = def
-	}
-	if !strings.HasPrefix(h, "/") {
-		h = "/" + h
-	}
-	return h
 }
 
 // setInstances records the shape of the deployment.
@@ -220,4 +224,9 @@ func (dep *Deployment) waitReady(ctx context.Context, url string, watch ...*proc
 		return fmt.Errorf("startup timeout %s: %w", dep.timeout, err)
 	}
 	return err
+}
+
+// lookup reads component addresses from m.
+func lookup(m map[string]string) func(string) string {
+	return func(name string) string { return m[name] }
 }

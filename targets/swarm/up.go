@@ -51,7 +51,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Name, err)
 	}
-	layout, err := targets.Plan(spec)
+	layout, err := targets.PlanImages(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -108,23 +108,14 @@ func (d *Driver) deploy(ctx context.Context, dep *deployment) error {
 }
 
 // resolveBalancer turns "auto" into nginx when its image is present (or
-// can be pulled), else the Go balancer, and says so.
+// can be pulled), else the Go balancer, and says so (docker.ChooseBalancer).
 func (d *Driver) resolveBalancer(ctx context.Context, spec *targets.Spec) (string, error) {
-	switch spec.Balancer {
-	case "go":
-		return "", nil
-	case "nginx":
-		return "", docker.EnsureImage(ctx, d.pool, d.opts.NginxImage, docker.EnvNginxImage)
-	case "", "auto":
-		if err := docker.EnsureImage(ctx, d.pool, d.opts.NginxImage, docker.EnvNginxImage); err != nil {
-			spec.Balancer = "go"
-			return fmt.Sprintf("balancer auto: nginx image %s unavailable (set %s, or build one with fixtures/images/build.sh); used the built-in Go balancer", d.opts.NginxImage, docker.EnvNginxImage), nil
-		}
-		spec.Balancer = "nginx"
-		return "", nil
-	default:
-		return "", fmt.Errorf("unknown balancer %q (want auto, nginx or go)", spec.Balancer)
+	kind, note, err := docker.ChooseBalancer(ctx, d.pool, d.opts.NginxImage, spec.Balancer)
+	if err != nil {
+		return "", err
 	}
+	spec.Balancer = kind
+	return note, nil
 }
 
 // images resolves the image kinds the layout uses to references, building

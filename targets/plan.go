@@ -134,6 +134,10 @@ func Plan(spec Spec) (Layout, error) {
 		if n > 1 {
 			l.addBalancer(spec, "app")
 		}
+	case TopologyMicroservices, TopologyMonolith:
+		if err := l.planServiceGraph(spec, env); err != nil {
+			return l, err
+		}
 	case "command", "url":
 		return l, fmt.Errorf("target %q: topology %s runs nothing a cluster can schedule: use --driver process, or package the server as an image (image:, port:)", spec.Name, spec.Topology)
 	default:

@@ -287,6 +287,8 @@ func (d *Driver) upTopology(ctx context.Context, dep *Deployment) error {
 		return dep.upCommand(ctx)
 	case "url":
 		return dep.upURL(ctx)
+	case targets.TopologyMicroservices, targets.TopologyMonolith:
+		return dep.upServiceGraph(ctx)
 	}
 	if topo, ok := targets.Lookup(dep.spec.Topology); ok && len(topo.AppArgs) > 0 {
 		return dep.upFeature(ctx, topo)

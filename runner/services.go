@@ -24,9 +24,6 @@ func applyServices(s *targets.Spec, t scenarios.Target) {
 	if s.Microservices == nil {
 		return
 	}
-	if t.Replicas == 0 {
-		s.Instances = 0 // the monolith takes as many as the split
-	}
 	if ps, err := targets.PlanServices(*s); err == nil {
 		s.Instances = targets.TotalInstances(ps)
 	}

@@ -229,3 +229,15 @@ func (t Target) Microservices() *targets.Microservices {
 	slices.SortFunc(m.Services, func(a, b targets.Service) int { return strings.Compare(a.Name, b.Name) })
 	return m
 }
+
+// splitInstances is the number of reference-app instances the split of
+// t's services runs: the monolith's default, so both get the same CPU.
+func (t Target) splitInstances() int {
+	n := 0
+	for _, s := range t.Services {
+		if len(s.Command) == 0 {
+			n += max(s.Replicas, 1)
+		}
+	}
+	return max(n, 1)
+}

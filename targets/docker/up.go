@@ -51,6 +51,8 @@ type plan struct {
 	redis  int
 	health string
 	info   results.Deployment
+	// services are a service graph's services (microservices.go).
+	services []plannedService
 }
 
 // Up starts the target's containers on the run's network and waits until
@@ -111,6 +113,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	dep.endpoint = "http://127.0.0.1:" + strconv.Itoa(dep.containers[p.entry].hostPort)
 	dep.info.Endpoint = dep.endpoint
 	dep.recordFleet(p)
+	dep.recordServices(p)
 	ok = true
 	return dep, nil
 }
@@ -190,6 +193,10 @@ func (d *Driver) plan(ctx context.Context, spec targets.Spec, topo string) (plan
 			break
 		}
 		if err := d.addBalancer(ctx, &p, spec, base, p.backends, spec.Port, policy); err != nil {
+			return p, err
+		}
+	case targets.TopologyMicroservices, targets.TopologyMonolith:
+		if err := d.planServiceGraph(ctx, &p, spec, base, env, policy); err != nil {
 			return p, err
 		}
 	default:

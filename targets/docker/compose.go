@@ -119,6 +119,8 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 			"build an image of your server (e.g. `docker build -t myorg/api .`) and describe it as `image: myorg/api` with `port:` (driver: docker)", spec.Name)
 	case "url":
 		return nil, fmt.Errorf("compose %q: a url: target is a service already running elsewhere; there is nothing to export", spec.Name)
+	case targets.TopologyMicroservices, targets.TopologyMonolith:
+		return composeServiceGraph(spec, opts, env, header) // compose_services.go
 	default:
 		t, ok := targets.Lookup(topo)
 		if !ok || len(t.AppArgs) == 0 {

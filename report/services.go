@@ -123,13 +123,14 @@ func servicesVerdict(run *results.Run, v Verdict) string {
 			continue
 		}
 		s := &t.Steps[b.Step]
-		line := fmt.Sprintf("%s: %s limited it at %s (%s of its CPU",
-			oneLine(t.Name), oneLine(b.Service), rateLabel(s), Percent(b.Utilization))
-		if t.Topology == "monolith" {
-			line = fmt.Sprintf("%s: the monolith's instances limited it at %s (%s of their CPU",
-				oneLine(t.Name), rateLabel(s), Percent(b.Utilization))
+		verb := "limited it at"
+		if !tv.Broke {
+			verb = "was the most utilised at"
 		}
-		line += ", throughput " + Number(s.Throughput) + "/s)"
+		line := fmt.Sprintf("%s: %s %s %s (%s of its CPU, throughput %s/s)", oneLine(t.Name), oneLine(b.Service), verb, rateLabel(s), Percent(b.Utilization), Number(s.Throughput))
+		if t.Topology == "monolith" {
+			line = fmt.Sprintf("%s: at %s the monolith's instances used %s of their CPU (throughput %s/s)", oneLine(t.Name), rateLabel(s), Percent(b.Utilization), Number(s.Throughput))
+		}
 		if b.First != "" && t.Topology != "monolith" {
 			line += fmt.Sprintf("; %s saturated first, at %s", oneLine(b.First), rateLabel(&t.Steps[b.FirstStep]))
 		}

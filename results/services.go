@@ -39,7 +39,8 @@ type ServiceStep struct {
 	// Saturated is true when Utilization reached SaturatedAt, or a queue
 	// consumer's backlog grew through the step.
 	Saturated bool `json:"saturated"`
-	// Via is "http", "queue" (reached through the Redis queue),
+	// Via is "http", "queue" (reached through the Redis queue, or the
+	// monolith's in-process queue),
 	// "in-process" (a monolith's module) or "external" (the user's own
 	// service: only Expected is known).
 	Via string `json:"via"`

@@ -172,15 +172,12 @@ func (w *svcWorkload) addFigures(out map[string]results.ServiceStep, rs targets.
 		}
 		st := d.step(elapsed)
 		st.Expected, st.Replicas, st.CPUBudget = calls[n], rs.Replicas, rs.CPUBudget
-		st.Via = "http"
-		switch {
-		case w.mono:
+		st.Via, st.Utilization = "http", st.CPUCores/capacity
+		if w.mono {
 			st.Via, st.Utilization = "in-process", monoCPU/elapsed/capacity
-		case w.graph[n].Queue:
-			st.Via = "queue"
 		}
-		if !w.mono {
-			st.Utilization = st.CPUCores / capacity
+		if w.graph[n].Queue {
+			st.Via = "queue" // the monolith's: its in-process queue
 		}
 		growing := w.graph[n].Queue && d.depth-d.depthBefore > max(int64(st.Expected)/10, 10)
 		st.Saturated = st.Utilization >= results.SaturatedAt || growing

@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app"
 )
 
 // upServiceGraph starts a microservices or monolith target from
@@ -130,31 +129,20 @@ func serviceArgv(exe string, p targets.PlannedService, port int, id string, urls
 // service's instances, under names of its own (NAME-nginx,
 // NAME-balancer), and waits for it.
 func (dep *Deployment) startServiceBalancer(ctx context.Context, name string, ports []int) (*balancer, error) {
-	policy := dep.spec.Policy
-	if policy == "" {
-		policy = app.RoundRobin
-	}
-	kind, err := dep.balancerKind()
+	b, err := dep.startBalancerWith(ports,
+		func(port int, ports []int, policy string) (*proc, error) {
+			return dep.startServiceNginx(name, port, ports, policy)
+		},
+		func(port int, ports []int, policy string) (*proc, error) {
+			return dep.startServiceGoBalancer(name, port, ports, policy)
+		})
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
+	if err := dep.waitReady(ctx, baseURL(b.port)+"/healthz", b.proc); err != nil {
 		return nil, err
 	}
-	var p *proc
-	if kind == balancerNginx {
-		p, err = dep.startServiceNginx(name, port, ports, policy)
-	} else {
-		p, err = dep.startServiceGoBalancer(name, port, ports, policy)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := dep.waitReady(ctx, baseURL(port)+"/healthz", p); err != nil {
-		return nil, err
-	}
-	return &balancer{proc: p, port: port, kind: kind, policy: policy}, nil
+	return b, nil
 }
 
 func (dep *Deployment) startServiceNginx(name string, port int, ports []int, policy string) (*proc, error) {

@@ -80,10 +80,11 @@ func (m *Microservices) Service(name string) (Service, bool) {
 	return Service{}, false
 }
 
-// NeedsRedis reports whether any service is reached via the queue.
-func (m *Microservices) NeedsRedis() bool {
-	for _, s := range m.Services {
-		if s.Queue {
+// NeedsRedis reports whether a planned service uses the Redis queue (the
+// split's queue hops; the monolith's are in-process).
+func NeedsRedis(ps []PlannedService) bool {
+	for _, p := range ps {
+		if p.Redis {
 			return true
 		}
 	}
@@ -198,7 +199,7 @@ func (l *Layout) planServiceGraph(spec Spec, env map[string]string) error {
 	if err != nil {
 		return err
 	}
-	if spec.Microservices.NeedsRedis() {
+	if NeedsRedis(ps) {
 		l.add(Component{Name: "redis", Role: RoleRedis, Image: ImageRedis, Args: RedisArgs("store"), Replicas: 1, Port: RedisPort})
 	}
 	port := strconv.Itoa(AppPort)

@@ -33,7 +33,7 @@ func (d *Driver) planServiceGraph(ctx context.Context, p *plan, spec targets.Spe
 	p.info.Images["app"] = img
 	p.health = defaultAppHealth
 	redisAddr := ""
-	if spec.Microservices.NeedsRedis() {
+	if targets.NeedsRedis(ps) {
 		if err := ensureImage(ctx, d.pool, d.opts.RedisImage, EnvRedisImage); err != nil {
 			return fmt.Errorf("redis: %w", err)
 		}

@@ -24,7 +24,7 @@ func (dep *Deployment) upServiceGraph(ctx context.Context) error {
 		return err
 	}
 	var redisAddr string
-	if dep.spec.Microservices.NeedsRedis() {
+	if targets.NeedsRedis(ps) {
 		if redisAddr, err = dep.startRedis(ctx, "store"); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"image/color"
-	"slices"
 	"sort"
 	"strings"
 
@@ -278,14 +277,8 @@ func serviceTime(ss []series) *plot.Plot {
 // entryRequests is the number of requests the load sent the entry.
 func entryRequests(s *results.Step) uint64 {
 	var best uint64
-	for _, n := range slices.Sorted(func(yield func(string) bool) {
-		for n := range s.Services {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
-		best = max(best, s.Services[n].Expected)
+	for _, f := range s.Services {
+		best = max(best, f.Expected)
 	}
 	return min(best, s.Requests)
 }

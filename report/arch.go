@@ -62,7 +62,7 @@ type TableRow struct {
 func Sections(run *results.Run) []Table {
 	v := Analyze(run)
 	var out []Table
-	for _, build := range []func(*results.Run, Verdict) Table{cacheTable, queueTable, jobsTable, flowsTable, wsTable, searchTable, scalingTable, sizingTable, databaseTable} {
+	for _, build := range []func(*results.Run, Verdict) Table{cacheTable, queueTable, jobsTable, flowsTable, wsTable, searchTable, scalingTable, sizingTable, databaseTable, servicesTable} {
 		if t := build(run, v); len(t.Rows) > 0 {
 			out = append(out, t)
 		}

@@ -198,6 +198,10 @@ func topologyCharts(runs []*results.Run, measured []series, unit string) []chart
 			chartSpec{"db-reads-per-node.png", "Reads per database node", "Reads each PostgreSQL node served over the run (pg_stat_user_tables). Read replicas take the reads off the primary; shards split reads and writes by key.",
 				func() *plot.Plot { return readsPerNode(measured) }})
 	}
+	if hasServices(runs) {
+		specs = append(specs, chartSpec{"services-time.png", "Where the time goes per service", "Stacked bars, one per target at its limiting step: each service's mean self time (its own work and queueing, callees excluded) per entry request; the tallest segment is the service a request waits on most. Queue hops are left out (the caller does not wait for them).",
+			func() *plot.Plot { return serviceTime(measured) }})
+	}
 	return specs
 }
 

@@ -309,6 +309,9 @@ type Step struct {
 	// Database holds the PostgreSQL tier's figures (database topologies;
 	// see database.go).
 	Database *DatabaseStats `json:"database,omitempty"`
+	// Services holds per-service figures of a microservices or monolith
+	// target, by service name (services.go).
+	Services map[string]ServiceStep `json:"services,omitempty"`
 	// Agents holds each generator agent's share when several agents sent
 	// the step (run --generators N); nil for a single generator.
 	Agents []AgentStep `json:"agents,omitempty"`

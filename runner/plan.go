@@ -150,6 +150,7 @@ func Spec(sc *scenarios.Scenario, t scenarios.Target, runID string) targets.Spec
 		s.Retries = map[bool]string{true: "on", false: "off"}[*t.Retries]
 	}
 	s.Database = databaseSpec(t, s.CPUBudget)
+	applyServices(&s, t) // services.go
 	return s
 }
 

@@ -43,7 +43,7 @@ func newWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deploym
 	if err != nil {
 		return nil, err
 	}
-	return withDatabase(dep, withRedis(t, dep, w, opts, accepted)), nil
+	return withServices(t, dep, withDatabase(dep, withRedis(t, dep, w, opts, accepted))), nil
 }
 
 // newHTTPWorkload sends the scenario's requests with the HTTP generator.

@@ -66,6 +66,9 @@ func applyTargetDefaults(t *Target, d Defaults) {
 	}
 	if contains(allowed, "replicas") && t.Replicas == 0 {
 		t.Replicas = defaultInstances(t.Topology)
+		if t.Topology == targets.TopologyMonolith {
+			t.Replicas = t.splitInstances() // services.go
+		}
 	}
 	if contains(allowed, "balancer") && t.Balancer == "" {
 		t.Balancer = defaultBalancer

@@ -222,6 +222,10 @@ type Target struct {
 	// Weights override the requests' weights for this target, by request
 	// name (e.g. a read-heavy and a write-heavy mix of the same requests).
 	Weights map[string]int `yaml:"weights" json:"weights,omitempty"`
+	// Services and Entry are the service graph of topologies
+	// microservices and monolith (services.go).
+	Services []Service `yaml:"services" json:"services,omitempty"`
+	Entry    string    `yaml:"entry" json:"entry,omitempty"`
 	// WeightLines are the lines of Weights' entries, for messages.
 	WeightLines map[string]int `yaml:"-" json:"-"`
 	// Line is the line of the target in the file, for messages.

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -58,6 +59,9 @@ var topologyFields = map[string][]string{
 	"db-primary":  append(slices.Clone(balancedFields), "db", "weights"),
 	"db-replicas": append(slices.Clone(balancedFields), "db_replicas", "read_from", "db", "weights"),
 	"db-sharded":  append(slices.Clone(balancedFields), "shards", "db", "weights"),
+	// Service graphs (services.go): the split takes replicas per service.
+	"microservices": {"services", "entry", "balancer", "policy"},
+	"monolith":      append(slices.Clone(balancedFields), "services", "entry"),
 }
 
 var (
@@ -134,6 +138,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	var urlNode *yaml.Node
 	var urlChecked string // t.URL with ${env:…} resolved
 	fs := d.databaseFields(&t)
+	maps.Copy(fs, d.serviceFields(&t))
 	for k, f := range (fields{
 		"name": func(v *yaml.Node, p string) {
 			if d.str(v, p, &t.Name) && !namePattern.MatchString(t.Name) {
@@ -286,6 +291,7 @@ func (d *decoder) checkTarget(n *yaml.Node, path string, t *Target, present map[
 	}
 	d.checkTargetFaults(t, kind, path, present)
 	d.checkDatabase(t, present, path)
+	d.checkServices(t, present, path)
 	if kind == KindImage {
 		if _, ok := present["port"]; !ok {
 			d.add(line(n), field(path, "port"), "required for an image target: the port the container listens on")

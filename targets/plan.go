@@ -209,6 +209,8 @@ func Plan(spec Spec) (Layout, error) {
 		err = l.planCommand(spec, n)
 	case "url":
 		err = l.planURL(spec)
+	case TopologyMicroservices, TopologyMonolith:
+		err = l.planServiceGraph(spec, env)
 	default:
 		err = l.planFeature(spec, env, n)
 	}

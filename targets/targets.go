@@ -57,6 +57,9 @@ type Spec struct {
 	Retries string
 	// Database is the PostgreSQL tier to start (nil: none; see database.go).
 	Database *DatabaseSpec
+	// Microservices is the service graph of topologies microservices and
+	// monolith (plan_microservices.go; nil otherwise).
+	Microservices *Microservices
 }
 
 // Usage is a snapshot of a deployment's cumulative resource use.

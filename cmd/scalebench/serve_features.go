@@ -15,7 +15,7 @@ import (
 // (cache-aside, queue, sessions); defaults come from app.DefaultFeatures.
 func featureFlags() []cli.Flag {
 	d := app.DefaultFeatures()
-	return []cli.Flag{
+	return append(serviceFlags(), []cli.Flag{
 		&cli.StringFlag{Name: "mode", Value: app.ModeBasic, Usage: "endpoints to serve: " + strings.Join(app.Modes, "|")},
 		&cli.IntFlag{Name: "redis-pool", Value: d.Cache.RedisPoolSize, Usage: "Redis connection pool size"},
 		&cli.DurationFlag{Name: "redis-timeout", Value: d.Cache.RedisTimeout, Usage: "Redis dial/read/write/pool timeout"},
@@ -39,7 +39,7 @@ func featureFlags() []cli.Flag {
 		&cli.IntFlag{Name: "pg-rows", Value: d.DB.Rows, Usage: "users seeded (ids 0 … N-1)"},
 		&cli.IntFlag{Name: "pg-pool", Value: d.DB.PoolSize, Usage: "pgx pool size per PostgreSQL node"},
 		&cli.DurationFlag{Name: "pg-pool-timeout", Value: d.DB.PoolTimeout, Usage: "longest wait for a pooled PostgreSQL connection"},
-	}
+	}...)
 }
 
 // featuresFrom reads featureFlags.
@@ -63,5 +63,6 @@ func featuresFrom(c *cli.Context) (app.Features, error) {
 	f.DB.Rows, f.DB.PoolSize, f.DB.PoolTimeout = c.Int("pg-rows"), c.Int("pg-pool"), c.Duration("pg-pool-timeout")
 	f.DB.Popularity, f.DB.ZipfS, f.DB.TTL = c.String("popularity"), c.Float64("zipf-s"), c.Duration("cache-ttl")
 	f.DB.RedisPoolSize, f.DB.RedisTimeout = pool, timeout
-	return f, nil
+	f.Service, err = serviceFrom(c)
+	return f, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/scalebench/scalebench/targets/app/cache"
 	"github.com/scalebench/scalebench/targets/app/db"
 	"github.com/scalebench/scalebench/targets/app/queue"
+	"github.com/scalebench/scalebench/targets/app/service"
 	"github.com/scalebench/scalebench/targets/app/sessions"
 )
 
@@ -23,10 +24,13 @@ const (
 	ModeSessions = "sessions"
 	// ModeDB serves the PostgreSQL endpoints of targets/app/db.
 	ModeDB = "db"
+	// ModeService serves one service of a call graph, or the whole graph
+	// (targets/app/service).
+	ModeService = "service"
 )
 
 // Modes lists the valid modes in the order `serve --help` names them.
-var Modes = []string{ModeBasic, ModeCached, ModeNoCache, ModeQueue, ModeSync, ModeSessions, ModeDB}
+var Modes = []string{ModeBasic, ModeCached, ModeNoCache, ModeQueue, ModeSync, ModeSessions, ModeDB, ModeService}
 
 // Features says which Redis-backed endpoints an instance mounts and how
 // they are configured. The zero value mounts none.
@@ -42,6 +46,8 @@ type Features struct {
 	// DB configures the PostgreSQL endpoints (mode db, and modes cached
 	// and nocache when DB.Primaries is set: `database: postgres`).
 	DB db.Options
+	// Service configures the microservice mode (mode service).
+	Service service.Options
 }
 
 // DefaultFeatures returns each endpoint's defaults and no mode.
@@ -86,6 +92,12 @@ func newFeatures(ctx context.Context, f Features) (*featureHandler, error) {
 			return nil, err
 		}
 		return &featureHandler{pattern: []string{"POST /jobs"}, h: h, close: h.Close}, nil
+	case ModeService:
+		h, err := service.New(ctx, f.Service)
+		if err != nil {
+			return nil, err
+		}
+		return &featureHandler{pattern: service.Patterns, h: h, close: h.Close}, nil
 	case ModeSessions:
 		h, err := sessions.New(f.Sessions)
 		if err != nil {

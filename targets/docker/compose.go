@@ -85,6 +85,9 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 		return nil, err
 	}
 	spec.Topology = topo
+	if topo == targets.TopologyMicroservices || topo == targets.TopologyMonolith {
+		return nil, fmt.Errorf("compose %q: topology %s is not exported yet; run it with the process driver", spec.Name, topo)
+	}
 	if topo == "image" {
 		// A user's image is balanced by nginx: the Go balancer would need
 		// the reference-app image, which an image target does not export.

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -25,6 +26,10 @@ func TestCompose(t *testing.T) {
 		{Name: "cached", Topology: "cached", CPUBudget: 0.5, GOMAXPROCS: 1, AppArgs: []string{"--db-latency", "fixed:5ms"}},
 		{Name: "queue", Topology: "queue", CPUBudget: 0.5, MemoryMB: 64, QueueWorkers: 3, WorkerArgs: []string{"--concurrency", "2"}},
 		{Name: "sessions-redis", Topology: "sessions-redis", Instances: 2},
+		{Name: "microservices", Topology: "microservices", CPUBudget: 0.2, GOMAXPROCS: 1, Microservices: &targets.Microservices{Entry: "core", Services: []targets.Service{
+			{Name: "auth", Replicas: 2, CPU: 300 * time.Microsecond}, {Name: "core", Replicas: 1, CPU: time.Millisecond, Calls: []string{"auth", "mail"}}, {Name: "mail", Replicas: 1, Queue: true}}}},
+		{Name: "monolith", Topology: "monolith", Balancer: "go", Microservices: &targets.Microservices{Entry: "core", Services: []targets.Service{
+			{Name: "auth", Replicas: 2}, {Name: "core", Replicas: 1, Calls: []string{"auth"}}}}},
 	}
 	for _, spec := range tests {
 		t.Run(spec.Name, func(t *testing.T) {

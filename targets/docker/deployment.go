@@ -31,6 +31,8 @@ type deployment struct {
 	logs  map[string]string // captured by Down, so Logs still works after it
 	// fleet is what faults act on (faults.go).
 	fleet *fleet
+	// services are a service graph's running services (microservices.go).
+	services []targets.RunningService
 }
 
 // Endpoint is the entry container's published port on 127.0.0.1.

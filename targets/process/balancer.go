@@ -36,6 +36,12 @@ type balancer struct {
 // nginx when asked for or (with "auto") installed, else the built-in Go
 // reverse proxy, which is noted in the deployment and warned about.
 func (dep *Deployment) startBalancer(ports []int) (*balancer, error) {
+	return dep.startBalancerWith(ports, dep.startNginx, dep.startGoBalancer)
+}
+
+// startBalancerWith resolves the spec's policy and balancer kind, picks a
+// port and starts the balancer with nginx or goBalancer.
+func (dep *Deployment) startBalancerWith(ports []int, nginx, goBalancer func(port int, ports []int, policy string) (*proc, error)) (*balancer, error) {
 	policy := dep.spec.Policy
 	switch policy {
 	case "":
@@ -52,12 +58,11 @@ func (dep *Deployment) startBalancer(ports []int) (*balancer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p *proc
+	start := goBalancer
 	if kind == balancerNginx {
-		p, err = dep.startNginx(port, ports, policy)
-	} else {
-		p, err = dep.startGoBalancer(port, ports, policy)
+		start = nginx
 	}
+	p, err := start(port, ports, policy)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,9 @@ type Deployment struct {
 	// trackFailed is set when it could not be made.
 	track       string
 	trackFailed bool
+	// services are the running services of a service graph
+	// (microservices.go).
+	services []targets.RunningService
 	// fleet is what faults act on (faults.go); nil for a url target.
 	fleet *fleet
 

@@ -238,6 +238,21 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	return dep, nil
 }
 
+// planFor is the layout the driver carries out. A microservices or
+// monolith target is carried out from its service graph instead
+// (microservices.go), whose services may be local commands, which the
+// registry's plan (for every driver) refuses.
+func planFor(spec targets.Spec) (targets.Layout, error) {
+	if t := spec.Topology; t == targets.TopologyMicroservices || t == targets.TopologyMonolith {
+		health := spec.Health
+		if health == "" {
+			health = "/healthz"
+		}
+		return targets.Layout{Target: spec.Name, Topology: t, Health: health}, nil
+	}
+	return targets.Plan(spec)
+}
+
 // up is Up returning the concrete type.
 func (d *Driver) up(ctx context.Context, spec targets.Spec) (*Deployment, error) {
 	d.mu.Lock()
@@ -248,7 +263,7 @@ func (d *Driver) up(ctx context.Context, spec targets.Spec) (*Deployment, error)
 	d.seq++
 	seq := d.seq
 	d.mu.Unlock()
-	layout, err := targets.Plan(spec)
+	layout, err := planFor(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +278,11 @@ func (d *Driver) up(ctx context.Context, spec targets.Spec) (*Deployment, error)
 	dep.timeout = timeout
 	uctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := dep.upLayout(uctx); err != nil {
+	up := dep.upLayout
+	if t := spec.Topology; t == targets.TopologyMicroservices || t == targets.TopologyMonolith {
+		up = dep.upServiceGraph // microservices.go: a gateway and a balancer per service
+	}
+	if err := up(uctx); err != nil {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%w)", err, ctx.Err())
 		}

@@ -37,6 +37,9 @@ func runApp(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if mode, ok := serviceTestMode(args); ok {
+		return runServiceTestMode(ctx, mode, args[1:]) // microservices_test.go
+	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1", "")
 	port := fs.Int("port", 0, "")

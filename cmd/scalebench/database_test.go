@@ -292,3 +292,40 @@ func TestDatabaseBehindCache(t *testing.T) {
 	}
 	checkNoPostgresLeft(t, before)
 }
+
+// TestDatabaseFlowsCountStaleReads: a read-after-write flow (POST then
+// GET of the same key) on db-replicas counts its stale reads in
+// steps[].database; on db-primary it never reads stale.
+func TestDatabaseFlowsCountStaleReads(t *testing.T) {
+	needPostgres(t)
+	before := pgLeftovers()
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "testdata/db-flows.yaml", "--out", out, "--no-progress")
+	if code != 0 && code != exitGate {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range run.Targets {
+		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {
+			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
+		}
+		d := tr.Steps[0].Database
+		if d.ReadsPerS <= 0 || d.WritesPerS <= 0 || d.ReadsAfterWrite == 0 {
+			t.Errorf("%s: reads/s %v, writes/s %v, reads after write %d; want every view checked against its update", tr.Name, d.ReadsPerS, d.WritesPerS, d.ReadsAfterWrite)
+		}
+		switch tr.Name {
+		case "replicas":
+			if d.StaleReads == 0 {
+				t.Errorf("replicas: no stale reads in %d reads after write (lag %+v); want the views that beat replay counted", d.ReadsAfterWrite, d.ReplicationLagMs)
+			}
+		case "primary":
+			if d.StaleReads != 0 {
+				t.Errorf("primary: %d stale reads, want 0", d.StaleReads)
+			}
+		}
+	}
+	checkNoPostgresLeft(t, before)
+}

@@ -313,6 +313,7 @@ func TestDatabaseFlowsCountStaleReads(t *testing.T) {
 			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
 		}
 		d := tr.Steps[0].Database
+		t.Logf("%s: %d stale of %d reads after write, lag %+v", tr.Name, d.StaleReads, d.ReadsAfterWrite, d.ReplicationLagMs)
 		if d.ReadsPerS <= 0 || d.WritesPerS <= 0 || d.ReadsAfterWrite == 0 {
 			t.Errorf("%s: reads/s %v, writes/s %v, reads after write %d; want every view checked against its update", tr.Name, d.ReadsPerS, d.WritesPerS, d.ReadsAfterWrite)
 		}

@@ -3,6 +3,7 @@ package runner
 import (
 	"maps"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/scalebench/scalebench/load"
@@ -73,6 +74,25 @@ func dbMeterFor(t scenarios.Target, inner func() load.Meter) func() load.Meter {
 		}
 		return ms
 	}
+}
+
+// syncMeter makes a meter safe for the many goroutines of load/flow,
+// which observe responses concurrently.
+type syncMeter struct {
+	mu sync.Mutex
+	m  load.Meter
+}
+
+func (s *syncMeter) Observe(code uint16, h http.Header) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m.Observe(code, h)
+}
+
+func (s *syncMeter) Extra(elapsed time.Duration) map[string]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.Extra(elapsed)
 }
 
 // multiMeter passes every response to each meter and merges their figures.

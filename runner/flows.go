@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -21,10 +22,13 @@ type flowsWorkload struct {
 	cfg    flow.Config
 	sample func(context.Context) (load.Usage, error)
 	live   func(load.Live)
+	meter  func() load.Meter // nil: none
 }
 
 // newFlowsWorkload checks the flows against the deployment's endpoint.
-func newFlowsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, live func(load.Live)) (workload, error) {
+// meter, when set, gives each phase a meter that sees every response of
+// every flow (the database tier's stale-read check, runner/database.go).
+func newFlowsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deployment, live func(load.Live), meter func() load.Meter) (workload, error) {
 	cfg := flow.Config{
 		BaseURL:       dep.Endpoint(),
 		AllowRemote:   t.AllowRemote,
@@ -37,7 +41,7 @@ func newFlowsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.De
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("flows: %w", err)
 	}
-	return &flowsWorkload{cfg: cfg, sample: Sampler(dep), live: live}, nil
+	return &flowsWorkload{cfg: cfg, sample: Sampler(dep), live: live, meter: meter}, nil
 }
 
 // Flows converts the scenario's flows for load/flow.
@@ -74,6 +78,11 @@ func (w *flowsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step,
 	if ph.RampTo > 0 {
 		cfg.Rate = (ph.Rate + ph.RampTo) / 2
 	}
+	var m *syncMeter
+	if w.meter != nil {
+		m = &syncMeter{m: w.meter()}
+		cfg.Observe = m.Observe
+	}
 	before, berr := w.sample(ctx)
 	started := time.Now()
 	marks := everySecond(ctx, w.sample, started, before, berr == nil)
@@ -84,6 +93,9 @@ func (w *flowsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step,
 	}
 	st := flowStep(ph, started, res)
 	attachCPU(st.Sections, cpuMarks)
+	if m != nil {
+		maps.Copy(st.Extra, m.Extra(time.Since(started)))
+	}
 	if after, aerr := w.sample(context.WithoutCancel(ctx)); berr == nil && aerr == nil && res.ElapsedS > 0 {
 		st.Resources.CPUCoresMean = round3((after.CPUSeconds - before.CPUSeconds) / res.ElapsedS)
 		st.Resources.RSSBytesMax = after.RSSBytes

@@ -36,7 +36,7 @@ func newWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deploym
 	var w workload
 	var err error
 	if len(sc.Flows) > 0 {
-		w, err = newFlowsWorkload(sc, t, dep, live)
+		w, err = newFlowsWorkload(sc, t, dep, live, dbMeterFor(t, nil))
 	} else {
 		w, err = newHTTPWorkload(sc, t, dep, opts, live, dbMeterFor(t, meterFor(t, accepted)))
 	}

@@ -18,6 +18,27 @@ import (
 	"github.com/scalebench/scalebench/targets/postgres"
 )
 
+// runDBScenario runs a scenario with args and checks that every target
+// ran with database figures in its first step.
+func runDBScenario(t *testing.T, args ...string) *results.Run {
+	t.Helper()
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, append([]string{"run"}, append(args, "--out", out, "--no-progress")...)...)
+	if code != 0 && code != exitGate {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range run.Targets {
+		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {
+			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
+		}
+	}
+	return run
+}
+
 // needPostgres fails the test, naming the install command, when
 // PostgreSQL 15 is missing.
 func needPostgres(t *testing.T) {
@@ -90,19 +111,8 @@ func checkNodes(t *testing.T, target, topology string, d *results.DatabaseStats)
 func TestDatabaseDocker(t *testing.T) {
 	args := dockerArgs(t)
 	needPostgresImage(t)
-	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, append([]string{"run", "testdata/db-docker.yaml", "--quick", "--out", out, "--no-progress"}, args...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runDBScenario(t, append([]string{"testdata/db-docker.yaml", "--quick"}, args...)...)
 	for _, tr := range run.Targets {
-		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {
-			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
-		}
 		if tr.Deployment.Images["postgres"] == "" || tr.Deployment.Components["postgres"] == "" {
 			t.Errorf("%s: images %v components %v, want the postgres image and version", tr.Name, tr.Deployment.Images, tr.Deployment.Components)
 		}
@@ -267,20 +277,9 @@ func dockerImageInspect(image string) (string, error) {
 func TestDatabaseBehindCache(t *testing.T) {
 	needPostgres(t)
 	before := pgLeftovers()
-	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/db-cached.yaml", "--quick", "--out", out, "--no-progress")
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runDBScenario(t, "testdata/db-cached.yaml", "--quick")
 	reads := map[string]uint64{}
 	for _, tr := range run.Targets {
-		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {
-			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
-		}
 		st := tr.Steps[0]
 		reads[tr.Name] = st.Database.Nodes[0].Reads
 		if tr.Name == "cached" && !(hitRatio(st) > 0) {
@@ -289,6 +288,33 @@ func TestDatabaseBehindCache(t *testing.T) {
 	}
 	if reads["cached"] >= reads["nocache"] {
 		t.Errorf("primary reads: cached %d, nocache %d; want fewer behind the cache", reads["cached"], reads["nocache"])
+	}
+	checkNoPostgresLeft(t, before)
+}
+
+// TestDatabaseFlowsCountStaleReads: a read-after-write flow (POST then
+// GET of the same key) on db-replicas counts its stale reads in
+// steps[].database; on db-primary it never reads stale.
+func TestDatabaseFlowsCountStaleReads(t *testing.T) {
+	needPostgres(t)
+	before := pgLeftovers()
+	run := runDBScenario(t, "testdata/db-flows.yaml")
+	for _, tr := range run.Targets {
+		d := tr.Steps[0].Database
+		t.Logf("%s: %d stale of %d reads after write, lag %+v", tr.Name, d.StaleReads, d.ReadsAfterWrite, d.ReplicationLagMs)
+		if d.ReadsPerS <= 0 || d.WritesPerS <= 0 || d.ReadsAfterWrite == 0 {
+			t.Errorf("%s: reads/s %v, writes/s %v, reads after write %d; want every view checked against its update", tr.Name, d.ReadsPerS, d.WritesPerS, d.ReadsAfterWrite)
+		}
+		switch tr.Name {
+		case "replicas":
+			if d.StaleReads == 0 {
+				t.Errorf("replicas: no stale reads in %d reads after write (lag %+v); want the views that beat replay counted", d.ReadsAfterWrite, d.ReplicationLagMs)
+			}
+		case "primary":
+			if d.StaleReads != 0 {
+				t.Errorf("primary: %d stale reads, want 0", d.StaleReads)
+			}
+		}
 	}
 	checkNoPostgresLeft(t, before)
 }

@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -89,6 +90,11 @@ type Config struct {
 	MaxBody int64
 	// Seed makes flow picks and ${flow.rand} reproducible (0: random).
 	Seed uint64
+	// Observe, when set, is given every response's status and headers
+	// (a topology's meter: the database tier's stale-read check) before
+	// the flow's next step is sent. It is called from many flows at once
+	// and must be safe for concurrent use.
+	Observe func(code uint16, h http.Header)
 }
 
 // Limits that keep a run bounded.

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -212,5 +213,50 @@ func TestValidate(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v\nwant it to contain %q", err, want)
 		}
+	}
+}
+
+// TestObserveSeesEveryResponseBeforeTheNextStep: Observe gets each
+// response's status and headers, a step's before the flow's next step is
+// sent (what a read-after-write check needs).
+func TestObserveSeesEveryResponseBeforeTheNextStep(t *testing.T) {
+	var seen sync.Map // flow seq → observed the write
+	var early atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /w/{seq}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Seq", r.PathValue("seq"))
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("GET /r/{seq}", func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := seen.Load(r.PathValue("seq")); !ok {
+			early.Add(1)
+		}
+		http.Error(w, "gone", http.StatusGone)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	var writes, reads atomic.Int64
+	observe := func(code uint16, h http.Header) {
+		switch code {
+		case http.StatusCreated:
+			writes.Add(1)
+			seen.Store(h.Get("X-Seq"), true)
+		case http.StatusGone:
+			reads.Add(1)
+		}
+	}
+	f := flow.Flow{Name: "raw", Steps: []flow.Step{
+		{Name: "write", Method: "POST", Path: "/w/${flow.seq}"},
+		{Name: "read", Path: "/r/${flow.seq}", Expect: flow.Expect{Status: http.StatusGone}},
+	}}
+	res, err := flow.Run(context.Background(), flow.Config{
+		BaseURL: srv.URL, Flows: []flow.Flow{f}, Rate: 200, Duration: 250 * time.Millisecond, Seed: 1, Observe: observe,
+	})
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	n := int64(res.Flows[0].Completed)
+	if n == 0 || writes.Load() != n || reads.Load() != n || early.Load() != 0 {
+		t.Errorf("observed %d writes, %d reads, %d reads before their write was observed; want %d, %d, 0", writes.Load(), reads.Load(), early.Load(), n, n)
 	}
 }

@@ -321,6 +321,9 @@ func (r *runner) step(ctx context.Context, client *http.Client, s Step, vars map
 			vars[name] = v
 		}
 	}
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(uint16(resp.StatusCode), resp.Header)
+	}
 	acc.record(end.Sub(due), end.Sub(sent), kind, resp.Header.Get(instanceHeader))
 	r.slices.record(end, end.Sub(due), kind != "")
 	return end, kind

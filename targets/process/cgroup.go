@@ -190,6 +190,9 @@ func (cg *cgroupFS) create(rel string, lim limits) ([]string, error) {
 			if err := writeFile(dir, "cpu.max", fmt.Sprintf("%d %d", quotaUS(lim.cpus), cfsPeriodUS)); err != nil {
 				return nil, err
 			}
+			if err := cg.reserve(cg.cpuParent, rel, "cpu.weight", weightV2(lim.cpus), maxWeightV2); err != nil {
+				return nil, err
+			}
 		}
 		if lim.memoryMB > 0 {
 			if err := writeFile(dir, "memory.max", strconv.Itoa(lim.memoryMB<<20)); err != nil {
@@ -208,6 +211,9 @@ func (cg *cgroupFS) create(rel string, lim limits) ([]string, error) {
 			return nil, err
 		}
 		if err := writeFile(dir, "cpu.cfs_quota_us", strconv.Itoa(quotaUS(lim.cpus))); err != nil {
+			return nil, err
+		}
+		if err := cg.reserve(cg.cpuParent, rel, "cpu.shares", sharesV1(lim.cpus), maxSharesV1); err != nil {
 			return nil, err
 		}
 		dirs = append(dirs, dir)
@@ -234,6 +240,40 @@ func (cg *cgroupFS) create(rel string, lim limits) ([]string, error) {
 // throttling stalls under 10 ms, so the budget limits throughput without
 // inventing latency at moderate load.
 const cfsPeriodUS = 10000
+
+// A budget is a cap (the quota) and also a reservation (the weight): on a
+// busy machine the scheduler shares a CPU between the groups of a level
+// by weight, and every process outside scalebench's groups weighs as much
+// as the whole scalebench group does by default — a dozen compilers in the
+// root cgroup would leave a target a tenth of its budget, and its figures
+// would measure them. So the levels above the targets (scalebench, the
+// run, the deployment) get the highest weight, bounded by the quotas
+// below them, and each target group a weight in proportion to its budget.
+const (
+	maxSharesV1 = 262144 // cpu.shares
+	maxWeightV2 = 10000  // cpu.weight
+)
+
+func sharesV1(cpus float64) int { return max(int(cpus*1024), 2) }
+func weightV2(cpus float64) int { return min(max(int(cpus*100), 1), maxWeightV2) }
+
+// reserve writes weight to the leaf of rel under parent and top to each
+// level above it.
+func (cg *cgroupFS) reserve(parent, rel, file string, weight, top int) error {
+	parts := strings.Split(rel, "/")
+	dir := parent
+	for i, part := range parts {
+		dir = filepath.Join(dir, part)
+		w := top
+		if i == len(parts)-1 {
+			w = weight
+		}
+		if err := writeFile(dir, file, strconv.Itoa(w)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // quotaUS is the CFS quota per period for cpus CPUs (≥ 1 ms, the kernel's
 // minimum).

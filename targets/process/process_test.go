@@ -489,6 +489,7 @@ func TestCPUBudget(t *testing.T) {
 		t.Errorf("Environment budget = %v %q, want enforced by a cgroup", env.CPUBudgetEnforced, env.CPUBudgetMechanism)
 	}
 	dirs := slices.Clone(d.cg.created)
+	checkReserved(t, dirs, sharesV1(0.25), weightV2(0.25))
 	if err := dep.Down(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -498,6 +499,33 @@ func TestCPUBudget(t *testing.T) {
 				t.Errorf("cgroup %s still exists after Down", dir)
 			}
 		}
+	}
+}
+
+// checkReserved checks that the budget reserves as well as caps: the
+// instance's cgroup weighs in proportion to its budget, the levels above
+// it (scalebench, the run, the deployment) at the highest weight.
+func checkReserved(t *testing.T, dirs []string, shares, weight int) {
+	t.Helper()
+	checked := 0
+	for _, dir := range dirs {
+		for file, leaf := range map[string]int{"cpu.shares": shares, "cpu.weight": weight} {
+			b, err := os.ReadFile(filepath.Join(dir, file))
+			if err != nil {
+				continue
+			}
+			want := map[string]int{"cpu.shares": maxSharesV1, "cpu.weight": maxWeightV2}[file]
+			if filepath.Base(dir) == "instance-1" {
+				want = leaf
+			}
+			if got := strings.TrimSpace(string(b)); got != strconv.Itoa(want) {
+				t.Errorf("%s/%s = %s, want %d", dir, file, got, want)
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Errorf("checked the weight of %d cgroups in %v, want the instance's and the 2 levels the run created above it", checked, dirs)
 	}
 }
 

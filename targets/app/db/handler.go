@@ -69,6 +69,10 @@ func New(ctx context.Context, opts Options) (*Handler, error) {
 		h.Close()
 		return nil, err
 	}
+	if err := warm(sctx, nodes); err != nil {
+		h.Close()
+		return nil, err
+	}
 	seedVal := opts.Seed
 	if seedVal == 0 {
 		seedVal = rand.Uint64()
@@ -147,7 +151,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 	defer c.Release()
 	hd.Set(dbmeter.HeaderReadAt, strconv.FormatInt(time.Now().UnixNano(), 10))
 	var u User
-	err = c.QueryRow(r.Context(), "SELECT id, name, email, score, version FROM users WHERE id = $1", id).Scan(&u.ID, &u.Name, &u.Email, &u.Score, &u.Version)
+	err = c.QueryRow(r.Context(), readUser, id).Scan(&u.ID, &u.Name, &u.Email, &u.Score, &u.Version)
 	if !h.queryOK(w, n, err) {
 		return
 	}

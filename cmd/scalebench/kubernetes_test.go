@@ -54,3 +54,12 @@ func TestKubernetesDriverWithoutCluster(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 1 and a kubernetes error", code, stderr)
 	}
 }
+
+// TestAgentsInKubernetesNeedsTheDriver: the agents' Indexed Job lives in
+// the kubernetes driver's namespace, so another driver is a usage error.
+func TestAgentsInKubernetesNeedsTheDriver(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--quick", "--generators", "2", "--agents-in", "kubernetes", "--out", t.TempDir(), "--no-progress")
+	if code != exitUsage || !strings.Contains(stderr, "--agents-in kubernetes: needs --driver kubernetes") {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming --driver kubernetes", code, stderr)
+	}
+}

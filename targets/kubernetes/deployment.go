@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
@@ -48,6 +49,13 @@ func (dep *deployment) selector(component string) string {
 // Endpoint is the local end of the port-forward to the entry pod.
 func (dep *deployment) Endpoint() string { return dep.endpoint }
 
+// ClusterEndpoint is the entry's base URL inside the cluster (its
+// Service's DNS name), where generator agents in the cluster send load.
+func (dep *deployment) ClusterEndpoint() string {
+	entry, _ := dep.layout.Component(dep.layout.Entry)
+	return "http://" + dnsName(entry.Name) + "." + dep.d.namespace + ".svc:" + strconv.Itoa(entry.Port)
+}
+
 // Info records what was started.
 func (dep *deployment) Info() results.Deployment { return dep.info }
 
@@ -75,9 +83,14 @@ func (dep *deployment) waitReady(ctx context.Context, name string) error {
 // podProblems describes why component name's pods are not running, for
 // errors ("ErrImagePull: …").
 func (dep *deployment) podProblems(name string) string {
+	return podProblems(dep.d.cs, dep.d.namespace, dep.selector(name))
+}
+
+// podProblems describes why the pods matching selector are not running.
+func podProblems(cs kubernetes.Interface, namespace, selector string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	pods, err := dep.d.cs.CoreV1().Pods(dep.d.namespace).List(ctx, metav1.ListOptions{LabelSelector: dep.selector(name)})
+	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		return ""
 	}

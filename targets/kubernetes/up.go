@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -78,6 +79,10 @@ func apply(ctx context.Context, cs kubernetes.Interface, o runtime.Object) error
 		_, err = cs.AppsV1().Deployments(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		_, err = cs.AutoscalingV2().HorizontalPodAutoscalers(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
+	case *corev1.Secret:
+		_, err = cs.CoreV1().Secrets(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
+	case *batchv1.Job:
+		_, err = cs.BatchV1().Jobs(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
 	default:
 		return fmt.Errorf("apply: unexpected object %T", o)
 	}
@@ -87,20 +92,23 @@ func apply(ctx context.Context, cs kubernetes.Interface, o runtime.Object) error
 	return nil
 }
 
-// deleteLabelled deletes the HPAs, Deployments, Services and ConfigMaps in
-// namespace matching selector, one by one (what the API server's
-// DeleteCollection does, and what client-go's fake tracker also serves).
+// deleteLabelled deletes the Jobs, HPAs, Deployments, Services, ConfigMaps
+// and Secrets in namespace matching selector, one by one (what the API
+// server's DeleteCollection does, and what client-go's fake tracker also
+// serves). Foreground propagation takes a Job's or Deployment's pods too.
 func deleteLabelled(ctx context.Context, cs kubernetes.Interface, namespace, selector string) error {
 	opts := metav1.ListOptions{LabelSelector: selector}
 	fg := metav1.DeletePropagationForeground
 	del := metav1.DeleteOptions{PropagationPolicy: &fg}
-	hpas, deps := cs.AutoscalingV2().HorizontalPodAutoscalers(namespace), cs.AppsV1().Deployments(namespace)
-	svcs, cms := cs.CoreV1().Services(namespace), cs.CoreV1().ConfigMaps(namespace)
+	jobs, hpas, deps := cs.BatchV1().Jobs(namespace), cs.AutoscalingV2().HorizontalPodAutoscalers(namespace), cs.AppsV1().Deployments(namespace)
+	svcs, cms, secrets := cs.CoreV1().Services(namespace), cs.CoreV1().ConfigMaps(namespace), cs.CoreV1().Secrets(namespace)
 	var errs []error
+	errs = deleteEach(ctx, errs, del, jobs.Delete, func() ([]string, error) { l, err := jobs.List(ctx, opts); return names(l, err) })
 	errs = deleteEach(ctx, errs, del, hpas.Delete, func() ([]string, error) { l, err := hpas.List(ctx, opts); return names(l, err) })
 	errs = deleteEach(ctx, errs, del, deps.Delete, func() ([]string, error) { l, err := deps.List(ctx, opts); return names(l, err) })
 	errs = deleteEach(ctx, errs, del, svcs.Delete, func() ([]string, error) { l, err := svcs.List(ctx, opts); return names(l, err) })
 	errs = deleteEach(ctx, errs, del, cms.Delete, func() ([]string, error) { l, err := cms.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, del, secrets.Delete, func() ([]string, error) { l, err := secrets.List(ctx, opts); return names(l, err) })
 	if len(errs) > 0 {
 		return fmt.Errorf("kubernetes: delete %s in %s: %v", selector, namespace, errs)
 	}

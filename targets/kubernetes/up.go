@@ -37,7 +37,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	if err != nil {
 		return nil, err
 	}
-	objs, err := Manifests(l, ManifestOptions{Namespace: d.namespace, RunID: d.opts.RunID, Images: d.opts.Images})
+	objs, err := Manifests(l, ManifestOptions{Namespace: d.namespace, RunID: d.opts.RunID, Images: d.opts.Images, Autoscale: spec.Autoscale})
 	if err != nil {
 		return nil, err
 	}

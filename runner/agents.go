@@ -61,10 +61,20 @@ func newAgentsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.D
 			AllowRemote: remote,
 		},
 		dep:     dep,
-		cpus:    opts.GeneratorCPUs,
+		cpus:    sharedCPUs(opts),
 		workers: sc.Load.MaxWorkers,
 		live:    live,
 	}, nil
+}
+
+// sharedCPUs is how many CPUs the agents share: the generator's, unless
+// they run in the cluster, on CPUs of their own (each agent is still
+// judged on its own CPU).
+func sharedCPUs(opts Options) int {
+	if opts.Agents.InCluster {
+		return 0
+	}
+	return opts.GeneratorCPUs
 }
 
 // clusterEndpoint is a deployment that agents inside its cluster reach at

@@ -120,20 +120,24 @@ func (j *agentJob) readyPods(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("agents: list pods: %w", err)
 	}
-	ready := 0
+	pods := make([]string, len(j.pods))
 	for _, p := range list.Items {
 		i, ok := completionIndex(p)
-		if !ok || i >= len(j.pods) || p.DeletionTimestamp != nil {
+		if !ok || i >= len(pods) || p.DeletionTimestamp != nil {
 			continue
 		}
 		if p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
 			return 0, fmt.Errorf("agents: agent pod %s ended before the run: %s", p.Name, podEnd(p))
 		}
 		if p.Status.Phase == corev1.PodRunning && podReady(p) {
-			if j.pods[i] == "" {
-				ready++
-			}
-			j.pods[i] = p.Name
+			pods[i] = p.Name
+		}
+	}
+	j.pods = pods
+	ready := 0
+	for _, name := range pods {
+		if name != "" {
+			ready++
 		}
 	}
 	return ready, nil

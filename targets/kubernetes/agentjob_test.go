@@ -21,7 +21,9 @@ import (
 
 // jobController stands in for the Job controller and the kubelet: for
 // each Indexed Job it creates one pod per index, annotated with the index
-// as the real controller does, in phase (Running and ready by default).
+// as the real controller does, in phase (Running and ready by default) —
+// one pod per pass, passes 300 ms apart, so pods appear over several of
+// the launcher's polls.
 type jobController struct {
 	cs    *fake.Clientset
 	phase corev1.PodPhase
@@ -35,7 +37,7 @@ func startJobController(t *testing.T, cs *fake.Clientset, phase corev1.PodPhase)
 		defer close(done)
 		for ctx.Err() == nil {
 			c.reconcile(ctx)
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond)
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
@@ -59,7 +61,9 @@ func (c *jobController) reconcile(ctx context.Context) {
 				if c.phase == corev1.PodFailed {
 					p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "agent", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error"}}}}
 				}
-				_, _ = c.cs.CoreV1().Pods(ns.Name).Create(ctx, p, metav1.CreateOptions{}) // AlreadyExists after the first pass
+				if _, err := c.cs.CoreV1().Pods(ns.Name).Create(ctx, p, metav1.CreateOptions{}); err == nil {
+					return // one pod per pass
+				}
 			}
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/scalebench/scalebench/results"
@@ -57,12 +56,18 @@ func (dep *deployment) ClusterEndpoint() string {
 }
 
 // Info records what was started.
-func (dep *deployment) Info() results.Deployment { return dep.info }
+func (dep *deployment) Info() results.Deployment {
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	return dep.info
+}
 
 // waitReady waits until component name's Deployment has observed its
 // latest spec and every replica is ready and updated.
 func (dep *deployment) waitReady(ctx context.Context, name string) error {
+	dep.mu.Lock()
 	c, _ := dep.layout.Component(name)
+	dep.mu.Unlock()
 	want := int32(max(c.Replicas, 1))
 	deps := dep.d.cs.AppsV1().Deployments(dep.d.namespace)
 	for {
@@ -260,40 +265,3 @@ func (dep *deployment) Down(ctx context.Context) error {
 	return deleteLabelled(ctx, dep.d.cs, dep.d.namespace, dep.selector(""))
 }
 
-// Scale sets component name's replicas (`kubectl scale`), waits until they
-// are ready, and restarts an nginx balancer in front of it (`kubectl
-// rollout restart`) so it resolves the new set of pods.
-func (dep *deployment) Scale(ctx context.Context, name string, replicas int) error {
-	deps := dep.d.cs.AppsV1().Deployments(dep.d.namespace)
-	sc, err := deps.GetScale(ctx, Name(dep.spec.Name, name), metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("scale %s: %w", name, err)
-	}
-	sc.Spec.Replicas = int32(replicas)
-	if _, err := deps.UpdateScale(ctx, Name(dep.spec.Name, name), sc, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("scale %s to %d: %w", name, replicas, err)
-	}
-	for i, c := range dep.layout.Components {
-		if c.Name == name {
-			dep.layout.Components[i].Replicas = replicas
-		}
-	}
-	if err := dep.waitReady(ctx, name); err != nil {
-		return err
-	}
-	dep.info.Instances = replicas
-	if b, ok := dep.layout.Component("balancer"); ok && b.Upstream == name && b.Image == targets.ImageNginx {
-		return dep.restart(ctx, b.Name)
-	}
-	return nil
-}
-
-// restart replaces component name's pods, the way `kubectl rollout
-// restart` does: a changed annotation on the pod template.
-func (dep *deployment) restart(ctx context.Context, name string) error {
-	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"scalebench/restarted-at":%q}}}}}`, time.Now().UTC().Format(time.RFC3339Nano))
-	if _, err := dep.d.cs.AppsV1().Deployments(dep.d.namespace).Patch(ctx, Name(dep.spec.Name, name), types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("restart %s: %w", name, err)
-	}
-	return dep.waitReady(ctx, name)
-}

@@ -117,7 +117,9 @@ type hpaDep struct {
 	followed []int
 }
 
-func (h *hpaDep) Info() results.Deployment { return results.Deployment{Driver: "kubernetes", Instances: 2} }
+func (h *hpaDep) Info() results.Deployment {
+	return results.Deployment{Driver: "kubernetes", Instances: 2}
+}
 func (h *hpaDep) AutoscaledReplicas(context.Context) (int, float64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

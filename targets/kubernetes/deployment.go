@@ -264,4 +264,3 @@ func (dep *deployment) Down(ctx context.Context) error {
 	defer cancel()
 	return deleteLabelled(ctx, dep.d.cs, dep.d.namespace, dep.selector(""))
 }
-

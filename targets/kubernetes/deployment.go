@@ -262,5 +262,8 @@ func (dep *deployment) Down(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	return deleteLabelled(ctx, dep.d.cs, dep.d.namespace, dep.selector(""))
+	if err := deleteLabelled(ctx, dep.d.cs, dep.d.namespace, dep.selector("")); err != nil {
+		return err
+	}
+	return waitPodsGone(ctx, dep.d.cs, dep.d.namespace, dep.selector(""))
 }

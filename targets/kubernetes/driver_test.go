@@ -81,11 +81,22 @@ func newController(t *testing.T) *controller {
 	return c
 }
 
-// reconcile makes every Deployment's status and pods match its spec.
+// reconcile makes every Deployment's status and pods match its spec, and
+// deletes the pods of Deployments that are gone (the garbage collector).
 func (c *controller) reconcile(ctx context.Context) {
 	nss, _ := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 	for _, ns := range nss.Items {
 		deps, _ := c.cs.AppsV1().Deployments(ns.Name).List(ctx, metav1.ListOptions{})
+		owned := map[string]bool{}
+		for _, d := range deps.Items {
+			owned[d.Labels[LabelTarget]+"/"+d.Labels[LabelComponent]] = true
+		}
+		all, _ := c.cs.CoreV1().Pods(ns.Name).List(ctx, metav1.ListOptions{})
+		for _, p := range all.Items {
+			if p.Labels[LabelComponent] != "agent" && !owned[p.Labels[LabelTarget]+"/"+p.Labels[LabelComponent]] {
+				_ = c.cs.CoreV1().Pods(ns.Name).Delete(ctx, p.Name, metav1.DeleteOptions{})
+			}
+		}
 		for _, d := range deps.Items {
 			want := *d.Spec.Replicas
 			pods, _ := c.cs.CoreV1().Pods(ns.Name).List(ctx, metav1.ListOptions{LabelSelector: LabelTarget + "=" + d.Labels[LabelTarget] + "," + LabelComponent + "=" + d.Labels[LabelComponent]})
@@ -168,8 +179,9 @@ func TestDriverUpScaleDownClose(t *testing.T) {
 	left, _ := ctrl.cs.AppsV1().Deployments(d.Namespace()).List(ctx, metav1.ListOptions{})
 	svcs, _ := ctrl.cs.CoreV1().Services(d.Namespace()).List(ctx, metav1.ListOptions{})
 	cms, _ := ctrl.cs.CoreV1().ConfigMaps(d.Namespace()).List(ctx, metav1.ListOptions{})
-	if len(left.Items)+len(svcs.Items)+len(cms.Items) != 0 {
-		t.Errorf("after Down: %d deployments, %d services, %d configmaps left", len(left.Items), len(svcs.Items), len(cms.Items))
+	pods, _ := ctrl.cs.CoreV1().Pods(d.Namespace()).List(ctx, metav1.ListOptions{})
+	if len(left.Items)+len(svcs.Items)+len(cms.Items)+len(pods.Items) != 0 {
+		t.Errorf("after Down: %d deployments, %d services, %d configmaps, %d pods left (Down waits for the pods)", len(left.Items), len(svcs.Items), len(cms.Items), len(pods.Items))
 	}
 	if err := d.Close(ctx); err != nil {
 		t.Fatal(err)

@@ -14,8 +14,12 @@
 // that would drop a value is an error), so merged percentiles are those
 // of the pooled requests, not an approximation.
 //
-// Launchers start agents as local processes (LocalLauncher) or Docker
-// containers (DockerLauncher); neither outlives the coordinator: local
+// Launchers start agents as local processes (LocalLauncher), Docker
+// containers (DockerLauncher) or Swarm services (SwarmLauncher); the
+// Kubernetes driver's AgentLauncher (targets/kubernetes) runs them as an
+// Indexed Job and hands back a pool made with NewPool (InCluster: they
+// load a target's in-cluster Service). Local processes and containers
+// never outlive the coordinator: local
 // agents are in their own process group with a parent-death signal and
 // exit when their stdin (a pipe from the coordinator) closes; containers
 // run with --rm, exit on the same stdin rule and are removed by name on

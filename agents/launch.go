@@ -110,9 +110,22 @@ func (l DockerLauncher) Start(ctx context.Context, n int) (*Pool, error) {
 type Pool struct {
 	// Clients talk to the agents, Clients[i] to agent i.
 	Clients []*Client
-	procs   []*proc
-	remove  func(i int) // extra clean-up per agent (containers)
-	once    sync.Once
+	// InCluster is set when the agents run inside the target's cluster
+	// (--agents-in kubernetes): they reach a target at its in-cluster
+	// address, not at the coordinator's port-forward.
+	InCluster bool
+	procs     []*proc
+	remove    func(i int)        // extra clean-up per agent (containers)
+	lost      func(i int) string // why agent i is gone, for agents that are not our processes
+	closeAll  func()             // clean-up of agents that are not our processes
+	once      sync.Once
+}
+
+// NewPool is a pool of agents another package started (the Kubernetes
+// driver's Indexed Job): lost says why agent i is gone ("" while it runs)
+// and closeAll removes them all; Close calls it once.
+func NewPool(clients []*Client, lost func(i int) string, closeAll func()) *Pool {
+	return &Pool{Clients: clients, lost: lost, closeAll: closeAll}
 }
 
 // proc is one agent process (or the docker client attached to it).
@@ -126,7 +139,7 @@ type proc struct {
 // startPool starts n agents made by mk, waits for each to say where it
 // listens, and stops them all when any fails.
 func startPool(ctx context.Context, n int, stderr io.Writer, mk func(i int, token string) *exec.Cmd, remove func(int)) (*Pool, error) {
-	token, err := newToken()
+	token, err := NewToken()
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +205,9 @@ func startOne(ctx context.Context, cmd *exec.Cmd, stderr io.Writer) (*proc, stri
 
 // Lost says why agent i is gone ("" while it runs).
 func (p *Pool) Lost(i int) string {
+	if p.lost != nil {
+		return p.lost(i)
+	}
 	if i >= len(p.procs) {
 		return ""
 	}
@@ -208,6 +224,9 @@ func (p *Pool) Lost(i int) string {
 // more than once.
 func (p *Pool) Close() error {
 	p.once.Do(func() {
+		if p.closeAll != nil {
+			p.closeAll()
+		}
 		for _, pr := range p.procs {
 			_ = pr.stdin.Close()
 			_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGTERM)
@@ -230,7 +249,8 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-func newToken() (string, error) {
+// NewToken is a fresh random token for one run's agents.
+func NewToken() (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return "", errors.New("agents: no randomness for a token")

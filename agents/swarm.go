@@ -42,7 +42,7 @@ func (l SwarmLauncher) Start(ctx context.Context, n int) (*Pool, error) {
 	if out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.Swarm.ControlAvailable}}").Output(); err != nil || strings.TrimSpace(string(out)) != "true" {
 		return nil, fmt.Errorf("agents: --agents-in swarm needs the engine to be a swarm manager (use --driver swarm, which makes a single-node swarm, or docker swarm init --advertise-addr 127.0.0.1)")
 	}
-	token, err := newToken()
+	token, err := NewToken()
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (l SwarmLauncher) Start(ctx context.Context, n int) (*Pool, error) {
 		}
 		c := &Client{Index: i, URL: "http://127.0.0.1:" + strconv.Itoa(port), Token: token}
 		p.Clients = append(p.Clients, c)
-		if err := waitClock(ctx, c, 2*startTimeout); err != nil {
+		if err := WaitClock(ctx, c, 2*startTimeout); err != nil {
 			return fail(fmt.Errorf("agents: swarm agent %d: %w", i, err))
 		}
 	}
@@ -112,8 +112,8 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// waitClock polls the agent until it answers a clock exchange.
-func waitClock(ctx context.Context, c *Client, limit time.Duration) error {
+// WaitClock polls the agent until it answers a clock exchange.
+func WaitClock(ctx context.Context, c *Client, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, time.Second)

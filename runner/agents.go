@@ -48,19 +48,55 @@ func newAgentsWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.D
 	if opts.Agents == nil || len(opts.Agents.Clients) == 0 {
 		return nil, fmt.Errorf("generators: no agents were started")
 	}
+	base, remote, err := agentsBaseURL(opts.Agents, dep, t)
+	if err != nil {
+		return nil, err
+	}
 	return &agentsWorkload{
 		pool: opts.Agents,
 		job: agents.Job{
-			BaseURL:     dep.Endpoint(),
+			BaseURL:     base,
 			Requests:    Requests(sc),
 			Timeout:     sc.Defaults.Timeout.D(),
-			AllowRemote: t.AllowRemote,
+			AllowRemote: remote,
 		},
 		dep:     dep,
-		cpus:    opts.GeneratorCPUs,
+		cpus:    sharedCPUs(opts),
 		workers: sc.Load.MaxWorkers,
 		live:    live,
 	}, nil
+}
+
+// sharedCPUs is how many CPUs the agents share: the generator's, unless
+// they run in the cluster, on CPUs of their own (each agent is still
+// judged on its own CPU).
+func sharedCPUs(opts Options) int {
+	if opts.Agents.InCluster {
+		return 0
+	}
+	return opts.GeneratorCPUs
+}
+
+// clusterEndpoint is a deployment that agents inside its cluster reach at
+// another address than the coordinator does (its port-forward).
+type clusterEndpoint interface {
+	// ClusterEndpoint is the entry's base URL inside the cluster.
+	ClusterEndpoint() string
+}
+
+// agentsBaseURL is where pool's agents send the load: the deployment's
+// endpoint, or its in-cluster address for agents in its cluster. The
+// latter is not loopback but is the run's own Service, so it is allowed
+// without the target's allow_remote.
+func agentsBaseURL(pool *agents.Pool, dep targets.Deployment, t scenarios.Target) (string, bool, error) {
+	if !pool.InCluster {
+		return dep.Endpoint(), t.AllowRemote, nil
+	}
+	ce, ok := dep.(clusterEndpoint)
+	if !ok || ce.ClusterEndpoint() == "" {
+		return "", false, fmt.Errorf("generators: agents in the cluster cannot reach target %q of the %s driver (use --agents-in process or --driver kubernetes)", t.Name, dep.Info().Driver)
+	}
+	return ce.ClusterEndpoint(), true, nil
 }
 
 // agentRun is one agent's part of a phase.

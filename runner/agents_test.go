@@ -13,6 +13,7 @@ import (
 	"github.com/scalebench/scalebench/agents"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -115,5 +116,32 @@ func TestAgentsLostMidStep(t *testing.T) {
 	s := steps[0]
 	if s.Valid || s.Requests != 50 || len(s.Agents) != 2 || s.Agents[1].Valid || !strings.Contains(strings.Join(s.Warnings, "\n"), "agent 1 lost") {
 		t.Errorf("lost mid-step: valid %v, requests %d, agents %+v, warnings %v", s.Valid, s.Requests, s.Agents, s.Warnings)
+	}
+}
+
+type clusterDep struct{ staticDep }
+
+func (clusterDep) ClusterEndpoint() string { return "http://balancer.scalebench-r1.svc:8080" }
+
+// Agents inside the cluster send load to the target's in-cluster Service
+// (not loopback, but the run's own), other agents to its endpoint.
+func TestAgentsBaseURL(t *testing.T) {
+	local, inCluster := &agents.Pool{}, &agents.Pool{InCluster: true}
+	for _, tc := range []struct {
+		name       string
+		pool       *agents.Pool
+		dep        targets.Deployment
+		want       string
+		wantRemote bool
+		wantErr    bool
+	}{
+		{"local agents, cluster target", local, clusterDep{staticDep{"http://127.0.0.1:4000"}}, "http://127.0.0.1:4000", false, false},
+		{"cluster agents, cluster target", inCluster, clusterDep{staticDep{"http://127.0.0.1:4000"}}, "http://balancer.scalebench-r1.svc:8080", true, false},
+		{"cluster agents, local target", inCluster, staticDep{"http://127.0.0.1:4000"}, "", false, true},
+	} {
+		got, remote, err := agentsBaseURL(tc.pool, tc.dep, scenarios.Target{Name: "t"})
+		if got != tc.want || remote != tc.wantRemote || (err != nil) != tc.wantErr {
+			t.Errorf("%s: agentsBaseURL = %q, %v, %v; want %q, %v, error %v", tc.name, got, remote, err, tc.want, tc.wantRemote, tc.wantErr)
+		}
 	}
 }

@@ -89,10 +89,10 @@ func (s *syncMeter) Observe(code uint16, h http.Header) {
 	s.m.Observe(code, h)
 }
 
-func (s *syncMeter) Extra(elapsed time.Duration) map[string]float64 {
+func (s *syncMeter) Finish(st *results.Step, elapsed time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m.Extra(elapsed)
+	s.m.Finish(st, elapsed)
 }
 
 // multiMeter passes every response to each meter and merges their figures.

@@ -117,6 +117,17 @@ func (fr *faultRun) start() {
 	fr.t0 = time.Now()
 	fr.counts = append(fr.counts, instanceCount{fr.t0, fr.dep.Info().Instances})
 	fr.mu.Unlock()
+	fr.startFaults()
+	if a := fr.target.Autoscale; a != nil {
+		fr.startAutoscale(*a) // autoscale.go
+	}
+}
+
+// startFaults schedules every fault the measured time reaches.
+func (fr *faultRun) startFaults() {
+	if len(fr.target.Faults) == 0 {
+		return
+	}
 	fd, ok := fr.dep.(faultable)
 	if !ok {
 		fr.note("the %s driver cannot carry out faults on this target", fr.dep.Info().Driver)
@@ -127,13 +138,6 @@ func (fr *faultRun) start() {
 			continue // reported as not reached
 		}
 		fr.wg.Go(func() { fr.fire(fd, i, f) })
-	}
-	if a := fr.target.Autoscale; a != nil {
-		if as, ok := fr.dep.(autoscalable); ok {
-			fr.wg.Go(func() { fr.autoscale(as, *a) })
-		} else {
-			fr.note("autoscale: the %s driver cannot measure instance CPU on this target", fr.dep.Info().Driver)
-		}
 	}
 }
 

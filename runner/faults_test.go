@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,5 +105,61 @@ func TestFaultTimeline(t *testing.T) {
 	}
 	if got := tr.Steps[0].Timeline[0].Instances; got != 2 {
 		t.Errorf("timeline instances at t=0 = %d, want 2 (before the scale)", got)
+	}
+}
+
+// hpaDep is a deployment whose cluster autoscales it: the HPA's replica
+// count moves 2 → 4 → 3 and the runner only follows.
+type hpaDep struct {
+	staticDep
+	mu       sync.Mutex
+	reads    int
+	followed []int
+}
+
+func (h *hpaDep) Info() results.Deployment {
+	return results.Deployment{Driver: "kubernetes", Instances: 2}
+}
+func (h *hpaDep) AutoscaledReplicas(context.Context) (int, float64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reads++
+	switch {
+	case h.reads < 3:
+		return 2, 0.5, nil
+	case h.reads < 6:
+		return 4, 1.2, nil
+	}
+	return 3, 0.4, nil
+}
+func (h *hpaDep) Follow(_ context.Context, n int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.followed = append(h.followed, n)
+	return nil
+}
+
+// Under a cluster autoscaler the runner makes no decision of its own: it
+// records each change of the HPA's count as a scale event.
+func TestAutoscaleFollowsTheCluster(t *testing.T) {
+	sc := &scenarios.Scenario{Defaults: scenarios.Defaults{Duration: scenarios.Duration(time.Second)}, Load: scenarios.LoadShape{Rate: 10}}
+	tg := scenarios.Target{Name: "t", Autoscale: &scenarios.Autoscale{Min: 1, Max: 4, TargetCPU: 0.6, Period: scenarios.Duration(10 * time.Millisecond)}}
+	dep := &hpaDep{}
+	fr := withFaults(context.Background(), sc, tg, dep, nopObserver{}, false)
+	start := time.Now()
+	fr.PhaseStarted("t", load.Phase{}, 0)
+	time.Sleep(200 * time.Millisecond)
+	tr := &results.Target{Steps: []results.Step{{StartedAt: start, Timeline: []results.Point{{T: 0, Requests: 10}}}}}
+	fr.finish(tr)
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	if len(dep.followed) != 2 || dep.followed[0] != 4 || dep.followed[1] != 3 {
+		t.Errorf("followed %v, want [4 3]", dep.followed)
+	}
+	if len(tr.ScaleEvents) != 2 || tr.ScaleEvents[0].From != 2 || tr.ScaleEvents[0].To != 4 || tr.ScaleEvents[0].Utilization != 1.2 || tr.ScaleEvents[1].To != 3 || tr.ScaleEvents[0].Reason != "autoscale" {
+		t.Errorf("scale events %+v, want 2 → 4 (at 120%%) and 4 → 3", tr.ScaleEvents)
+	}
+	if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "HorizontalPodAutoscaler") {
+		t.Errorf("warnings %q, want the note that the cluster's HPA decides", tr.Warnings)
 	}
 }

@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -94,7 +93,7 @@ func (w *flowsWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step,
 	st := flowStep(ph, started, res)
 	attachCPU(st.Sections, cpuMarks)
 	if m != nil {
-		maps.Copy(st.Extra, m.Extra(time.Since(started)))
+		m.Finish(&st, time.Since(started))
 	}
 	if after, aerr := w.sample(context.WithoutCancel(ctx)); berr == nil && aerr == nil && res.ElapsedS > 0 {
 		st.Resources.CPUCoresMean = round3((after.CPUSeconds - before.CPUSeconds) / res.ElapsedS)

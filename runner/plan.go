@@ -134,6 +134,9 @@ func Spec(sc *scenarios.Scenario, t scenarios.Target, runID string) targets.Spec
 	if t.CPUBudget != nil {
 		s.CPUBudget = *t.CPUBudget
 	}
+	if a := t.Autoscale; a != nil {
+		s.Autoscale = &targets.Autoscale{Min: a.Min, Max: a.Max, TargetCPU: a.TargetCPU, Stabilization: a.Stabilization.D()}
+	}
 	if t.MemoryMB != nil {
 		s.MemoryMB = *t.MemoryMB
 	}

@@ -60,6 +60,23 @@ type Spec struct {
 	// Microservices is the service graph of topologies microservices and
 	// monolith (plan_microservices.go; nil otherwise).
 	Microservices *Microservices
+	// Autoscale is the target's autoscaler (nil: none). The runner carries
+	// it out on drivers without one of their own; the Kubernetes driver
+	// hands it to a HorizontalPodAutoscaler.
+	Autoscale *Autoscale
+}
+
+// Autoscale bounds and aims an autoscaler of the app instances (the
+// scenario's autoscale: section).
+type Autoscale struct {
+	// Min and Max bound the instance count.
+	Min, Max int
+	// TargetCPU is the wanted CPU use per instance as a fraction of its
+	// CPU budget (0.6 = 60%).
+	TargetCPU float64
+	// Stabilization is how long a lower recommendation must hold before
+	// instances are removed (the HPA's scale-down window).
+	Stabilization time.Duration
 }
 
 // Usage is a snapshot of a deployment's cumulative resource use.

@@ -10,13 +10,14 @@ import (
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets/docker"
+	"github.com/scalebench/scalebench/targets/kubernetes"
 )
 
 // generatorFlags are run's flags for distributed generation.
 func generatorFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "generators", Usage: "send the load through `N` generator agents merged exactly (overrides the scenario's generators.count; see docs/distributed.md)"},
-		&cli.StringFlag{Name: "agents-in", Value: "process", Usage: "where --generators agents run: process (local processes), docker (containers of the app image on the host network) or swarm (one Swarm service per agent, host network; needs a swarm manager, e.g. with --driver swarm)"},
+		&cli.StringFlag{Name: "agents-in", Value: "process", Usage: "where --generators agents run: process (local processes), docker (containers of the app image on the host network) swarm (one Swarm service per agent, host network; needs a swarm manager, e.g. with --driver swarm) or kubernetes (an Indexed Job in the run's namespace; needs --driver kubernetes)"},
 	}
 }
 
@@ -40,7 +41,7 @@ func generatorCount(sc *scenarios.Scenario, flag int) (int, error) {
 // startAgents starts the run's generator agents (nil when it has none),
 // pinned to the generator's CPUs, and records where they run in the run's
 // warnings — including that agents on fewer CPUs than agents share them.
-func startAgents(ctx context.Context, sc *scenarios.Scenario, a runArgs, run *results.Run) (*agents.Pool, error) {
+func startAgents(ctx context.Context, sc *scenarios.Scenario, a runArgs, run *results.Run, drv driver) (*agents.Pool, error) {
 	n, err := generatorCount(sc, a.generators)
 	if err != nil || n == 0 {
 		return nil, err
@@ -63,8 +64,15 @@ func startAgents(ctx context.Context, sc *scenarios.Scenario, a runArgs, run *re
 		}
 		cpus = nil // Swarm services cannot be pinned; each is limited to one core
 		l = agents.SwarmLauncher{Image: img, RunID: run.ID, Labels: docker.Labels(run.ID), CPU: 1, Stderr: a.stderr}
+	case "kubernetes":
+		kd, ok := drv.(*kubernetes.Driver)
+		if !ok {
+			return nil, usageError{fmt.Errorf("--agents-in kubernetes: needs --driver kubernetes (the agents run as an Indexed Job in the run's namespace), got --driver %s", drv.Name())}
+		}
+		cpus = nil // pods are placed by the scheduler; each is limited to one core
+		l = kubernetes.AgentLauncher{Driver: kd, CPU: 1}
 	default:
-		return nil, usageError{fmt.Errorf("--agents-in %q: want process, docker or swarm", a.agentsIn)}
+		return nil, usageError{fmt.Errorf("--agents-in %q: want process, docker, swarm or kubernetes", a.agentsIn)}
 	}
 	pool, err := l.Start(ctx, n)
 	if err != nil {

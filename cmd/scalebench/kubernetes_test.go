@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
 )
@@ -52,5 +53,48 @@ func TestKubernetesDriverWithoutCluster(t *testing.T) {
 	code, _, stderr := runCLI(t, "run", "quickstart", "--quick", "--driver", "kubernetes", "--out", t.TempDir(), "--no-progress")
 	if code != exitRuntime || !strings.Contains(stderr, "kubernetes") || strings.Contains(stderr, "panic") {
 		t.Errorf("exit %d, stderr %q; want exit 1 and a kubernetes error", code, stderr)
+	}
+}
+
+// TestAgentsInKubernetesNeedsTheDriver: the agents' Indexed Job lives in
+// the kubernetes driver's namespace, so another driver is a usage error.
+func TestAgentsInKubernetesNeedsTheDriver(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--quick", "--generators", "2", "--agents-in", "kubernetes", "--out", t.TempDir(), "--no-progress")
+	if code != exitUsage || !strings.Contains(stderr, "--agents-in kubernetes: needs --driver kubernetes") {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming --driver kubernetes", code, stderr)
+	}
+}
+
+// TestKubernetesExportAutoscale: a target with autoscale: gets an
+// autoscaling/v2 HPA mapped from min, max, target_cpu and stabilization,
+// decoded strictly with the Kubernetes API types.
+func TestKubernetesExportAutoscale(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "kubernetes", "export", "--scenario", "testdata/autoscale.yaml", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "api.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	var hpa *autoscalingv2.HorizontalPodAutoscaler
+	for _, doc := range strings.Split(string(data), "\n---\n")[1:] {
+		obj, _, err := dec.Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("strict decode: %v\n%s", err, doc)
+		}
+		if h, ok := obj.(*autoscalingv2.HorizontalPodAutoscaler); ok {
+			hpa = h
+		}
+	}
+	if hpa == nil {
+		t.Fatalf("no HorizontalPodAutoscaler in api.yaml:\n%s", data)
+	}
+	s := hpa.Spec
+	if *s.MinReplicas != 1 || s.MaxReplicas != 4 || *s.Metrics[0].Resource.Target.AverageUtilization != 60 ||
+		*s.Behavior.ScaleDown.StabilizationWindowSeconds != 20 || s.ScaleTargetRef.Name != "api-app" {
+		t.Errorf("HPA spec %+v", s)
 	}
 }

@@ -268,7 +268,7 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, a runArgs, several bool
 
 	run := newRun(sc, id, start, drv.Name(), red, a)
 	genCPUs := pinGenerator(drv, &run.Environment)
-	pool, err := startAgents(ctx, sc, a, run)
+	pool, err := startAgents(ctx, sc, a, run, drv)
 	if err != nil {
 		return nil, err
 	}

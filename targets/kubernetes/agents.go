@@ -28,6 +28,9 @@ const (
 	AgentTokenSecret = "scalebench-agent-token"
 	// agentDeadline bounds how long agents may run if nobody deletes them.
 	agentDeadline = 6 * 3600
+	// agentIdleExit ends an agent the coordinator has stopped talking to
+	// (a killed `scalebench run` cannot delete its Job).
+	agentIdleExit = "15m"
 )
 
 // AgentsOptions shape the agents' Job.
@@ -46,7 +49,7 @@ func AgentManifests(o ManifestOptions, a AgentsOptions) ([]runtime.Object, error
 	if o.Images.App == "" {
 		return nil, fmt.Errorf("kubernetes: agents: no app image (it holds the scalebench binary)")
 	}
-	lbl := map[string]string{LabelScalebench: "1", LabelRun: o.RunID, LabelComponent: "agent"}
+	lbl := agentLabels(o.RunID)
 	om := metav1.ObjectMeta{Name: AgentsName, Namespace: o.Namespace, Labels: lbl}
 	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
@@ -73,14 +76,22 @@ func AgentManifests(o ManifestOptions, a AgentsOptions) ([]runtime.Object, error
 	return []runtime.Object{svc, job}, nil
 }
 
+// agentLabels are the labels of the agents' objects of run runID.
+func agentLabels(runID string) map[string]string {
+	return map[string]string{LabelScalebench: "1", LabelRun: dnsName(runID), LabelComponent: "agent"}
+}
+
 func agentPod(o ManifestOptions, a AgentsOptions) corev1.PodSpec {
 	c := corev1.Container{
-		Name:  "agent",
-		Image: o.Images.App,
+		Name:            "agent",
+		Image:           o.Images.App,
+		ImagePullPolicy: corev1.PullIfNotPresent,
 		// The index comes from JOB_COMPLETION_INDEX, which the Job
 		// controller sets in every pod of an Indexed Job.
-		Args:  []string{"agent", "--listen", "0.0.0.0:" + strconv.Itoa(AgentPort)},
+		Args:  []string{"agent", "--listen", "0.0.0.0:" + strconv.Itoa(AgentPort), "--idle-exit", agentIdleExit},
 		Ports: []corev1.ContainerPort{{Name: "agent", ContainerPort: AgentPort}},
+		// Every agent request needs the token, so readiness is the port.
+		ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(AgentPort)}}, PeriodSeconds: 1},
 		Env: []corev1.EnvVar{{Name: "SCALEBENCH_AGENT_TOKEN", ValueFrom: &corev1.EnvVarSource{
 			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: AgentTokenSecret}, Key: "token"}}}},
 	}
@@ -114,6 +125,16 @@ func ExportAgents(o ManifestOptions, a AgentsOptions) ([]byte, error) {
 		b.Write(doc)
 	}
 	return b.Bytes(), nil
+}
+
+// agentSecret holds the run's agent token, which the agent pods read
+// from their environment.
+func agentSecret(o ManifestOptions, token string) *corev1.Secret {
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: AgentTokenSecret, Namespace: o.Namespace, Labels: agentLabels(o.RunID)},
+		StringData: map[string]string{"token": token},
+	}
 }
 
 func ptrTo[T any](v T) *T { return &v }

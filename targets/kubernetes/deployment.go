@@ -13,7 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
@@ -48,13 +48,26 @@ func (dep *deployment) selector(component string) string {
 // Endpoint is the local end of the port-forward to the entry pod.
 func (dep *deployment) Endpoint() string { return dep.endpoint }
 
+// ClusterEndpoint is the entry's base URL inside the cluster (its
+// Service's DNS name), where generator agents in the cluster send load.
+func (dep *deployment) ClusterEndpoint() string {
+	entry, _ := dep.layout.Component(dep.layout.Entry)
+	return "http://" + dnsName(entry.Name) + "." + dep.d.namespace + ".svc:" + strconv.Itoa(entry.Port)
+}
+
 // Info records what was started.
-func (dep *deployment) Info() results.Deployment { return dep.info }
+func (dep *deployment) Info() results.Deployment {
+	dep.mu.Lock()
+	defer dep.mu.Unlock()
+	return dep.info
+}
 
 // waitReady waits until component name's Deployment has observed its
 // latest spec and every replica is ready and updated.
 func (dep *deployment) waitReady(ctx context.Context, name string) error {
+	dep.mu.Lock()
 	c, _ := dep.layout.Component(name)
+	dep.mu.Unlock()
 	want := int32(max(c.Replicas, 1))
 	deps := dep.d.cs.AppsV1().Deployments(dep.d.namespace)
 	for {
@@ -75,9 +88,14 @@ func (dep *deployment) waitReady(ctx context.Context, name string) error {
 // podProblems describes why component name's pods are not running, for
 // errors ("ErrImagePull: …").
 func (dep *deployment) podProblems(name string) string {
+	return podProblems(dep.d.cs, dep.d.namespace, dep.selector(name))
+}
+
+// podProblems describes why the pods matching selector are not running.
+func podProblems(cs kubernetes.Interface, namespace, selector string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	pods, err := dep.d.cs.CoreV1().Pods(dep.d.namespace).List(ctx, metav1.ListOptions{LabelSelector: dep.selector(name)})
+	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		return ""
 	}
@@ -244,43 +262,8 @@ func (dep *deployment) Down(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	return deleteLabelled(ctx, dep.d.cs, dep.d.namespace, dep.selector(""))
-}
-
-// Scale sets component name's replicas (`kubectl scale`), waits until they
-// are ready, and restarts an nginx balancer in front of it (`kubectl
-// rollout restart`) so it resolves the new set of pods.
-func (dep *deployment) Scale(ctx context.Context, name string, replicas int) error {
-	deps := dep.d.cs.AppsV1().Deployments(dep.d.namespace)
-	sc, err := deps.GetScale(ctx, Name(dep.spec.Name, name), metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("scale %s: %w", name, err)
-	}
-	sc.Spec.Replicas = int32(replicas)
-	if _, err := deps.UpdateScale(ctx, Name(dep.spec.Name, name), sc, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("scale %s to %d: %w", name, replicas, err)
-	}
-	for i, c := range dep.layout.Components {
-		if c.Name == name {
-			dep.layout.Components[i].Replicas = replicas
-		}
-	}
-	if err := dep.waitReady(ctx, name); err != nil {
+	if err := deleteLabelled(ctx, dep.d.cs, dep.d.namespace, dep.selector("")); err != nil {
 		return err
 	}
-	dep.info.Instances = replicas
-	if b, ok := dep.layout.Component("balancer"); ok && b.Upstream == name && b.Image == targets.ImageNginx {
-		return dep.restart(ctx, b.Name)
-	}
-	return nil
-}
-
-// restart replaces component name's pods, the way `kubectl rollout
-// restart` does: a changed annotation on the pod template.
-func (dep *deployment) restart(ctx context.Context, name string) error {
-	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"scalebench/restarted-at":%q}}}}}`, time.Now().UTC().Format(time.RFC3339Nano))
-	if _, err := dep.d.cs.AppsV1().Deployments(dep.d.namespace).Patch(ctx, Name(dep.spec.Name, name), types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("restart %s: %w", name, err)
-	}
-	return dep.waitReady(ctx, name)
+	return waitPodsGone(ctx, dep.d.cs, dep.d.namespace, dep.selector(""))
 }

@@ -14,6 +14,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -30,6 +31,7 @@ type controller struct {
 	cs      *fake.Clientset
 	mu      sync.Mutex
 	restart map[string]int // deployment → template changes seen
+	made    int            // pods made, for unique names
 }
 
 func newController(t *testing.T) *controller {
@@ -79,16 +81,28 @@ func newController(t *testing.T) *controller {
 	return c
 }
 
-// reconcile makes every Deployment's status and pods match its spec.
+// reconcile makes every Deployment's status and pods match its spec, and
+// deletes the pods of Deployments that are gone (the garbage collector).
 func (c *controller) reconcile(ctx context.Context) {
 	nss, _ := c.cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 	for _, ns := range nss.Items {
 		deps, _ := c.cs.AppsV1().Deployments(ns.Name).List(ctx, metav1.ListOptions{})
+		owned := map[string]bool{}
+		for _, d := range deps.Items {
+			owned[d.Labels[LabelTarget]+"/"+d.Labels[LabelComponent]] = true
+		}
+		all, _ := c.cs.CoreV1().Pods(ns.Name).List(ctx, metav1.ListOptions{})
+		for _, p := range all.Items {
+			if p.Labels[LabelComponent] != "agent" && !owned[p.Labels[LabelTarget]+"/"+p.Labels[LabelComponent]] {
+				_ = c.cs.CoreV1().Pods(ns.Name).Delete(ctx, p.Name, metav1.DeleteOptions{})
+			}
+		}
 		for _, d := range deps.Items {
 			want := *d.Spec.Replicas
 			pods, _ := c.cs.CoreV1().Pods(ns.Name).List(ctx, metav1.ListOptions{LabelSelector: LabelTarget + "=" + d.Labels[LabelTarget] + "," + LabelComponent + "=" + d.Labels[LabelComponent]})
 			for i := int32(len(pods.Items)); i < want; i++ {
-				p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", d.Name, i), Namespace: ns.Name, Labels: d.Spec.Template.Labels},
+				c.made++
+				p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", d.Name, c.made), Namespace: ns.Name, Labels: d.Spec.Template.Labels},
 					Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
 				_, _ = c.cs.CoreV1().Pods(ns.Name).Create(ctx, p, metav1.CreateOptions{})
 			}
@@ -143,7 +157,7 @@ func TestDriverUpScaleDownClose(t *testing.T) {
 	if len(deps.Items) != 2 {
 		t.Errorf("%d deployments, want app and balancer", len(deps.Items))
 	}
-	if err := dep.(*deployment).Scale(ctx, "app", 4); err != nil {
+	if err := dep.(*deployment).Scale(ctx, 4, time.Second); err != nil {
 		t.Fatalf("Scale: %v", err)
 	}
 	app, _ := ctrl.cs.AppsV1().Deployments(d.Namespace()).Get(ctx, "rep-app", metav1.GetOptions{})
@@ -165,8 +179,9 @@ func TestDriverUpScaleDownClose(t *testing.T) {
 	left, _ := ctrl.cs.AppsV1().Deployments(d.Namespace()).List(ctx, metav1.ListOptions{})
 	svcs, _ := ctrl.cs.CoreV1().Services(d.Namespace()).List(ctx, metav1.ListOptions{})
 	cms, _ := ctrl.cs.CoreV1().ConfigMaps(d.Namespace()).List(ctx, metav1.ListOptions{})
-	if len(left.Items)+len(svcs.Items)+len(cms.Items) != 0 {
-		t.Errorf("after Down: %d deployments, %d services, %d configmaps left", len(left.Items), len(svcs.Items), len(cms.Items))
+	pods, _ := ctrl.cs.CoreV1().Pods(d.Namespace()).List(ctx, metav1.ListOptions{})
+	if len(left.Items)+len(svcs.Items)+len(cms.Items)+len(pods.Items) != 0 {
+		t.Errorf("after Down: %d deployments, %d services, %d configmaps, %d pods left (Down waits for the pods)", len(left.Items), len(svcs.Items), len(cms.Items), len(pods.Items))
 	}
 	if err := d.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -213,5 +228,76 @@ func TestDriverGivenNamespace(t *testing.T) {
 	}
 	if _, err := New(ctx, Options{RunID: "r3", Namespace: "absent", Images: testImages, Client: cs, Forward: &forwarder{}}); err == nil {
 		t.Error("New with a namespace that does not exist succeeded")
+	}
+}
+
+func (c *controller) restarts(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.restart[name]
+}
+
+// A target that autoscales gets its HPA; the HPA's decisions (here written
+// to the scale subresource as the HPA controller does) are read back and
+// followed with a balancer restart; kill, rolling restart and Redis down
+// act on pods and replica counts; Down deletes the HPA with the rest.
+func TestDriverAutoscaleAndFaults(t *testing.T) {
+	ctrl := newController(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ctx := context.Background()
+	d, err := New(ctx, Options{RunID: "r-hpa", Images: testImages, Client: ctrl.cs, Forward: &forwarder{srv: srv}, ReadyTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := targets.Spec{RunID: "r-hpa", Name: "api", Topology: "replicas", Instances: 2, CPUBudget: 0.5, Autoscale: testAutoscale}
+	up, err := d.Up(ctx, spec)
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	dep := up.(*deployment)
+	h, err := ctrl.cs.AutoscalingV2().HorizontalPodAutoscalers(d.Namespace()).Get(ctx, "api-app", metav1.GetOptions{})
+	if err != nil || h.Spec.MaxReplicas != 6 || h.Labels[LabelRun] != "r-hpa" {
+		t.Fatalf("HPA after Up: %v %+v", err, h)
+	}
+	// The HPA controller scales the app to 4 and reports 90% CPU.
+	if err := dep.setReplicas(ctx, "app", 4); err != nil {
+		t.Fatal(err)
+	}
+	h.Status.CurrentMetrics = []autoscalingv2.MetricStatus{{Type: autoscalingv2.ResourceMetricSourceType,
+		Resource: &autoscalingv2.ResourceMetricStatus{Name: corev1.ResourceCPU, Current: autoscalingv2.MetricValueStatus{AverageUtilization: ptrTo(int32(90))}}}}
+	if _, err := ctrl.cs.AutoscalingV2().HorizontalPodAutoscalers(d.Namespace()).UpdateStatus(ctx, h, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	n, util, err := dep.AutoscaledReplicas(ctx)
+	if err != nil || n != 4 || util != 0.9 {
+		t.Errorf("AutoscaledReplicas = %d, %v, %v; want 4 at 0.9", n, util, err)
+	}
+	before := ctrl.restarts("api-balancer")
+	if err := dep.Follow(ctx, 4); err != nil || dep.Info().Instances != 4 || ctrl.restarts("api-balancer") != before+1 {
+		t.Errorf("Follow: %v, instances %d, balancer restarts %d → %d", err, dep.Info().Instances, before, ctrl.restarts("api-balancer"))
+	}
+	pods, _ := ctrl.cs.CoreV1().Pods(d.Namespace()).List(ctx, metav1.ListOptions{LabelSelector: dep.selector("app")})
+	_, victim, _ := dep.instancePod(ctx, "2")
+	if at, err := dep.Kill(ctx, "2", "KILL"); err != nil || at.IsZero() {
+		t.Errorf("Kill: %v at %v", err, at)
+	}
+	if _, err := ctrl.cs.CoreV1().Pods(d.Namespace()).Get(ctx, victim, metav1.GetOptions{}); err == nil {
+		t.Errorf("Kill left pod %s (of %d)", victim, len(pods.Items))
+	}
+	if err := dep.RollingRestart(ctx, time.Second); err != nil || ctrl.restarts("api-app") != 1 {
+		t.Errorf("RollingRestart: %v, app restarts %d", err, ctrl.restarts("api-app"))
+	}
+	if err := dep.Pause(ctx, "1", time.Second); err == nil {
+		t.Error("Pause succeeded; the Kubernetes API cannot pause a pod")
+	}
+	if err := dep.RedisDown(ctx, time.Millisecond); err == nil {
+		t.Error("RedisDown on a target without Redis succeeded")
+	}
+	if err := dep.Down(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := ctrl.cs.AutoscalingV2().HorizontalPodAutoscalers(d.Namespace()).List(ctx, metav1.ListOptions{}); len(hs.Items) != 0 {
+		t.Errorf("%d HPAs left after Down", len(hs.Items))
 	}
 }

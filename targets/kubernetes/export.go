@@ -21,6 +21,7 @@ func Export(spec targets.Spec, o ManifestOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.Autoscale = spec.Autoscale
 	objs, err := Manifests(l, o)
 	if err != nil {
 		return nil, err

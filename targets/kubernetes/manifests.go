@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -35,20 +36,14 @@ type Images struct {
 	App, Nginx, Redis string
 }
 
-// Autoscale is a HorizontalPodAutoscaler for the app component.
-type Autoscale struct {
-	Min, Max int
-	// TargetCPU is the target utilisation of the CPU request (0.6 = 60%).
-	TargetCPU float64
-}
-
 // ManifestOptions say where and how the objects are made.
 type ManifestOptions struct {
 	Namespace string
 	RunID     string
 	Images    Images
-	// Autoscale, when set, adds an HPA for the app component.
-	Autoscale *Autoscale
+	// Autoscale, when set, adds an HPA for the app component (the
+	// target's autoscale: section, targets.Spec.Autoscale).
+	Autoscale *targets.Autoscale
 }
 
 // Manifests are the Kubernetes objects of layout l, in apply order:
@@ -75,7 +70,11 @@ func Manifests(l targets.Layout, o ManifestOptions) ([]runtime.Object, error) {
 		out = append(out, service(l, c, o), deploymentOf(l, c, o, pod))
 	}
 	if o.Autoscale != nil {
-		out = append(out, hpa(l, o))
+		h, err := hpa(l, o)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", l.Target, err)
+		}
+		out = append(out, h)
 	}
 	return out, nil
 }
@@ -239,11 +238,23 @@ func mountNginx(pod *corev1.PodSpec, configMap string) {
 
 // hpa scales the app Deployment on CPU utilisation of its request, the
 // rule scalebench's own autoscaler follows: desired = ceil(current ×
-// utilisation / target).
-func hpa(l targets.Layout, o ManifestOptions) *autoscalingv2.HorizontalPodAutoscaler {
-	app, _ := l.Component("app")
+// utilisation / target), between min and max. The scenario's
+// stabilization is the scale-down window; its period has no per-HPA
+// setting (the controller's --horizontal-pod-autoscaler-sync-period,
+// 15 s by default, decides how often).
+func hpa(l targets.Layout, o ManifestOptions) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+	app, ok := l.Component("app")
 	a := o.Autoscale
-	minR, util := int32(max(a.Min, 1)), int32(a.TargetCPU*100+0.5)
+	switch {
+	case !ok || app.Role != targets.RoleApp:
+		return nil, fmt.Errorf("autoscale: no app instances to scale")
+	case app.CPUs <= 0:
+		return nil, fmt.Errorf("autoscale: needs a cpu_budget (the HPA's utilisation is of the pods' CPU request)")
+	case a.Min < 1 || a.Max < a.Min || a.TargetCPU <= 0:
+		return nil, fmt.Errorf("autoscale: want 1 ≤ min ≤ max and target_cpu > 0, got min %d, max %d, target_cpu %g", a.Min, a.Max, a.TargetCPU)
+	}
+	minR, util := int32(a.Min), int32(a.TargetCPU*100+0.5)
+	window := int32(a.Stabilization.Round(time.Second) / time.Second)
 	return &autoscalingv2.HorizontalPodAutoscaler{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
 		ObjectMeta: meta(l, app, o, Name(l.Target, "app")),
@@ -255,6 +266,9 @@ func hpa(l targets.Layout, o ManifestOptions) *autoscalingv2.HorizontalPodAutosc
 				Type:     autoscalingv2.ResourceMetricSourceType,
 				Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &util}},
 			}},
+			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{
+				ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: &window},
+			},
 		},
-	}
+	}, nil
 }

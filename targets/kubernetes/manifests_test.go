@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -33,16 +34,16 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 	for _, spec := range []targets.Spec{
 		{Name: "single", Topology: "single", CPUBudget: 0.5, GOMAXPROCS: 1},
 		{Name: "cluster", Topology: "cluster", Instances: 2, CPUBudget: 0.5},
-		{Name: "replicas", Topology: "replicas", Instances: 3, CPUBudget: 0.5, MemoryMB: 128, Balancer: "nginx"},
+		{Name: "replicas", Topology: "replicas", Instances: 3, CPUBudget: 0.5, MemoryMB: 128, Balancer: "nginx", Autoscale: testAutoscale},
 		{Name: "go", Topology: "replicas", Balancer: "go"},
 		{Name: "queue", Topology: "queue", Instances: 2, Balancer: "nginx"},
-		{Name: "mine", Topology: "image", Image: "me/api:1", Port: 3000, Instances: 2, Balancer: "nginx"},
+		{Name: "mine", Topology: "image", Image: "me/api:1", Port: 3000, Instances: 2, Balancer: "nginx", CPUBudget: 1, Autoscale: testAutoscale},
 	} {
 		l, err := targets.Plan(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, err := Manifests(l, ManifestOptions{Namespace: "ns", RunID: "run1", Images: testImages, Autoscale: &Autoscale{Min: 1, Max: 4, TargetCPU: 0.6}})
+		objs, err := Manifests(l, ManifestOptions{Namespace: "ns", RunID: "run1", Images: testImages, Autoscale: spec.Autoscale})
 		if err != nil {
 			t.Fatalf("%s: %v", spec.Name, err)
 		}
@@ -59,6 +60,9 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		wantDeployments := len(l.Components)
 		if got := strings.Count(strings.Join(kinds, " "), "Deployment"); got != wantDeployments {
 			t.Errorf("%s: kinds %v, want %d Deployments", spec.Name, kinds, wantDeployments)
+		}
+		if hpas := strings.Count(strings.Join(kinds, " "), "HorizontalPodAutoscaler"); hpas != map[bool]int{true: 1}[spec.Autoscale != nil] {
+			t.Errorf("%s: kinds %v: %d HPAs with autoscale %v", spec.Name, kinds, hpas, spec.Autoscale)
 		}
 	}
 }
@@ -98,8 +102,35 @@ func checkObject(t *testing.T, spec targets.Spec, o runtime.Object) {
 			t.Errorf("%s: nginx.conf upstream does not name the app service:\n%s", spec.Name, v.Data["nginx.conf"])
 		}
 	case *autoscalingv2.HorizontalPodAutoscaler:
-		if v.Spec.MaxReplicas != 4 || *v.Spec.Metrics[0].Resource.Target.AverageUtilization != 60 {
-			t.Errorf("%s: HPA %+v", spec.Name, v.Spec)
+		h := v.Spec
+		if *h.MinReplicas != 2 || h.MaxReplicas != 6 || *h.Metrics[0].Resource.Target.AverageUtilization != 60 || h.Metrics[0].Resource.Name != corev1.ResourceCPU ||
+			*h.Behavior.ScaleDown.StabilizationWindowSeconds != 10 || h.ScaleTargetRef.Kind != "Deployment" || h.ScaleTargetRef.Name != Name(spec.Name, "app") ||
+			v.Labels[LabelRun] != "run1" {
+			t.Errorf("%s: HPA labels %v spec %+v", spec.Name, v.Labels, h)
+		}
+	}
+}
+
+// testAutoscale is a scenario's autoscale: {min: 2, max: 6, target_cpu: 0.6, stabilization: 10s}.
+var testAutoscale = &targets.Autoscale{Min: 2, Max: 6, TargetCPU: 0.6, Stabilization: 10 * time.Second}
+
+// An HPA's utilisation is of the CPU request: without a budget there is
+// none, and an HPA without instances or with bounds upside down is refused.
+func TestManifestsRefuseBadAutoscale(t *testing.T) {
+	for _, tc := range []struct {
+		spec targets.Spec
+		want string
+	}{
+		{targets.Spec{Name: "r", Topology: "replicas", Instances: 2, Balancer: "nginx", Autoscale: testAutoscale}, "needs a cpu_budget"},
+		{targets.Spec{Name: "c", Topology: "cluster", Instances: 2, CPUBudget: 1, Autoscale: testAutoscale}, "no app instances"},
+		{targets.Spec{Name: "r", Topology: "replicas", Instances: 2, CPUBudget: 1, Balancer: "nginx", Autoscale: &targets.Autoscale{Min: 3, Max: 2, TargetCPU: 0.5}}, "min ≤ max"},
+	} {
+		l, err := targets.Plan(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Manifests(l, ManifestOptions{Namespace: "ns", RunID: "r", Images: testImages, Autoscale: tc.spec.Autoscale}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Manifests = %v, want an error with %q", tc.spec.Name, err, tc.want)
 		}
 	}
 }

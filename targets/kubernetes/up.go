@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -36,7 +37,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	if err != nil {
 		return nil, err
 	}
-	objs, err := Manifests(l, ManifestOptions{Namespace: d.namespace, RunID: d.opts.RunID, Images: d.opts.Images})
+	objs, err := Manifests(l, ManifestOptions{Namespace: d.namespace, RunID: d.opts.RunID, Images: d.opts.Images, Autoscale: spec.Autoscale})
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +79,10 @@ func apply(ctx context.Context, cs kubernetes.Interface, o runtime.Object) error
 		_, err = cs.AppsV1().Deployments(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		_, err = cs.AutoscalingV2().HorizontalPodAutoscalers(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
+	case *corev1.Secret:
+		_, err = cs.CoreV1().Secrets(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
+	case *batchv1.Job:
+		_, err = cs.BatchV1().Jobs(v.Namespace).Create(ctx, v, metav1.CreateOptions{})
 	default:
 		return fmt.Errorf("apply: unexpected object %T", o)
 	}
@@ -87,24 +92,46 @@ func apply(ctx context.Context, cs kubernetes.Interface, o runtime.Object) error
 	return nil
 }
 
-// deleteLabelled deletes the HPAs, Deployments, Services and ConfigMaps in
-// namespace matching selector, one by one (what the API server's
-// DeleteCollection does, and what client-go's fake tracker also serves).
+// deleteLabelled deletes the Jobs, HPAs, Deployments, Services, ConfigMaps
+// and Secrets in namespace matching selector, one by one (what the API
+// server's DeleteCollection does, and what client-go's fake tracker also
+// serves). Jobs and Deployments go in the foreground, so their pods go
+// first; the rest at once (background), so that a next target's objects of
+// the same name are not refused while the garbage collector catches up.
 func deleteLabelled(ctx context.Context, cs kubernetes.Interface, namespace, selector string) error {
 	opts := metav1.ListOptions{LabelSelector: selector}
-	fg := metav1.DeletePropagationForeground
-	del := metav1.DeleteOptions{PropagationPolicy: &fg}
-	hpas, deps := cs.AutoscalingV2().HorizontalPodAutoscalers(namespace), cs.AppsV1().Deployments(namespace)
-	svcs, cms := cs.CoreV1().Services(namespace), cs.CoreV1().ConfigMaps(namespace)
+	fg, bg := metav1.DeletePropagationForeground, metav1.DeletePropagationBackground
+	front, back := metav1.DeleteOptions{PropagationPolicy: &fg}, metav1.DeleteOptions{PropagationPolicy: &bg}
+	jobs, hpas, deps := cs.BatchV1().Jobs(namespace), cs.AutoscalingV2().HorizontalPodAutoscalers(namespace), cs.AppsV1().Deployments(namespace)
+	svcs, cms, secrets := cs.CoreV1().Services(namespace), cs.CoreV1().ConfigMaps(namespace), cs.CoreV1().Secrets(namespace)
 	var errs []error
-	errs = deleteEach(ctx, errs, del, hpas.Delete, func() ([]string, error) { l, err := hpas.List(ctx, opts); return names(l, err) })
-	errs = deleteEach(ctx, errs, del, deps.Delete, func() ([]string, error) { l, err := deps.List(ctx, opts); return names(l, err) })
-	errs = deleteEach(ctx, errs, del, svcs.Delete, func() ([]string, error) { l, err := svcs.List(ctx, opts); return names(l, err) })
-	errs = deleteEach(ctx, errs, del, cms.Delete, func() ([]string, error) { l, err := cms.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, front, jobs.Delete, func() ([]string, error) { l, err := jobs.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, back, hpas.Delete, func() ([]string, error) { l, err := hpas.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, front, deps.Delete, func() ([]string, error) { l, err := deps.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, back, svcs.Delete, func() ([]string, error) { l, err := svcs.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, back, cms.Delete, func() ([]string, error) { l, err := cms.List(ctx, opts); return names(l, err) })
+	errs = deleteEach(ctx, errs, back, secrets.Delete, func() ([]string, error) { l, err := secrets.List(ctx, opts); return names(l, err) })
 	if len(errs) > 0 {
 		return fmt.Errorf("kubernetes: delete %s in %s: %v", selector, namespace, errs)
 	}
 	return nil
+}
+
+// waitPodsGone waits until no pod matches selector, so that the next
+// target does not share the nodes' CPUs with pods still terminating.
+func waitPodsGone(ctx context.Context, cs kubernetes.Interface, namespace, selector string) error {
+	for {
+		pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return fmt.Errorf("kubernetes: list pods %s: %w", selector, err)
+		}
+		if len(pods.Items) == 0 {
+			return nil
+		}
+		if err := sleepCtx(ctx, pollEvery); err != nil {
+			return fmt.Errorf("kubernetes: %d pods of %s still terminating: %w", len(pods.Items), selector, err)
+		}
+	}
 }
 
 // deleteEach deletes every object list names, collecting errors other

@@ -11,18 +11,58 @@ import (
 )
 
 // BenchmarkHoldConnections holds WSLOAD_BENCH_CONNS connections (default
-// 50,000) to a reference server in another process, opened at
-// WSLOAD_BENCH_RATE per second (default 1,000) and held for
+// 50,000) to reference servers in other processes, opened at
+// WSLOAD_BENCH_RATE per second in all (default 1,000) and held for
 // WSLOAD_BENCH_HOLD (default 10 s) with one message per client every
-// 50 s (10 clients per room: 9 deliveries each). It reports the
-// generator's memory per connection (heap + goroutine stacks, and RSS),
-// how long it took to have all open against the planned ramp, connect and
-// fan-out latency, connect failures and the source addresses used (one
-// loopback address has about 28,000 ports to one server address).
-// scripts/bench-websocket.sh runs it; it needs an open-files limit above
-// the connection count in both processes (raised in-process when running
-// as root) and a few GB of memory.
+// 50 s (10 clients per room: 9 deliveries each). It spreads them over
+// WSLOAD_BENCH_PROCS generator processes (default: as few as the
+// open-files limit allows, see spreadProcs), each with a server process of
+// its own (see holdSpread). It reports memory per connection (the
+// generators' heap + goroutine stacks and RSS, the servers' RSS), how long
+// it took to have all open against the planned ramp and the connect rate
+// that makes, connect and fan-out latency, connect failures and the source
+// addresses used (one loopback address has about 28,000 ports to one
+// server address). scripts/bench-websocket.sh runs it; it needs a few GB
+// of memory.
 func BenchmarkHoldConnections(b *testing.B) {
+	p, procs := benchPlan(b)
+	for range b.N {
+		drops := listenDrops()
+		sr := holdSpread(b, p, procs)
+		drops = listenDrops() - drops
+		f, err := sr.figures()
+		if err != nil {
+			b.Fatal(err)
+		}
+		ramp := time.Duration(float64(p.conns) / p.rate * float64(time.Second))
+		b.ReportMetric(float64(sr.established), "established")
+		b.ReportMetric(float64(f.openMax), "open-max")
+		b.ReportMetric(f.clientHeap, "heap+stack-B/conn")
+		b.ReportMetric(f.clientRSS, "rss-B/conn")
+		b.ReportMetric(f.serverRSS, "server-rss-B/conn")
+		b.ReportMetric(f.allOpen, "all-open-s")
+		if f.allOpen > 0 {
+			b.ReportMetric(float64(p.conns)/f.allOpen, "connects/s")
+		}
+		b.ReportMetric(f.connect.P99, "connect-p99-ms")
+		b.ReportMetric(f.fanout.P99, "fanout-p99-ms")
+		b.ReportMetric(float64(f.failures), "connect-failures")
+		b.ReportMetric(float64(len(sr.sources)), "source-addrs")
+		b.Logf("%d generator processes, each with its own server process; %d of %d established at once (kernel count; %d by the generators' own counts, each at its peak; planned ramp %s at %.0f/s; all open after %.0f s, Observe resolution 1 s: %.0f connects/s); "+
+			"per connection: generator heap+stacks %.0f B, generator RSS %.0f B (%d MiB held in all), server RSS %.0f B (%d MiB held in all); "+
+			"connect p50 %.1f p99 %.1f max %.1f ms; failures %d of %d %v; listen-queue drops %d; fan-out p50 %.1f p99 %.1f max %.1f ms over %d of %d deliveries (%.0f/s); disconnects %d; client connections by source address %v",
+			sr.procs, sr.established, p.conns, f.openMax, ramp, p.rate, f.allOpen, float64(p.conns)/max(f.allOpen, 1e-9),
+			f.clientHeap, f.clientRSS, f.clientRSSHeld>>20, f.serverRSS, sr.serverHeld>>20,
+			f.connect.P50, f.connect.P99, f.connect.Max, f.failures, f.attempts, f.failureKinds, drops,
+			f.fanout.P50, f.fanout.P99, f.fanout.Max, f.delivered, f.expected, f.deliveriesPerS, f.disconnects, sr.sources)
+		for _, w := range f.warnings {
+			b.Logf("warning: %s", w)
+		}
+	}
+}
+
+// benchPlan reads BenchmarkHoldConnections' plan from the environment.
+func benchPlan(b *testing.B) (holdPlan, int) {
 	p := holdPlan{conns: 50000, rate: 1000, hold: 10 * time.Second, messageRate: 0.02}
 	if s := os.Getenv("WSLOAD_BENCH_CONNS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -40,34 +80,38 @@ func BenchmarkHoldConnections(b *testing.B) {
 	}
 	if s := os.Getenv("WSLOAD_BENCH_HOLD"); s != "" {
 		d, err := time.ParseDuration(s)
-		if err != nil {
-			b.Fatalf("WSLOAD_BENCH_HOLD: %v", err)
+		if err != nil || d < 2*time.Second {
+			b.Fatalf("WSLOAD_BENCH_HOLD %q: want a duration ≥ 2s", s)
 		}
 		p.hold = d
 	}
-	for range b.N {
-		drops := listenDrops()
-		before, held, res := holdConnections(b, p)
-		drops = listenDrops() - drops
-		w := res.Steps[0].WebSocket
-		open := float64(max(held.open, 1))
-		ramp := time.Duration(float64(p.conns) / p.rate * float64(time.Second))
-		b.ReportMetric(float64(w.ConnectionsOpenMax), "open-max")
-		b.ReportMetric((float64(held.heap+held.stack)-float64(before.heap+before.stack))/open, "heap+stack-B/conn")
-		b.ReportMetric((float64(held.rss)-float64(before.rss))/open, "rss-B/conn")
-		b.ReportMetric(held.allOpen.Seconds(), "all-open-s")
-		b.ReportMetric(w.ConnectLatency.P99, "connect-p99-ms")
-		b.ReportMetric(w.FanoutLatency.P99, "fanout-p99-ms")
-		b.ReportMetric(float64(w.ConnectFailures), "connect-failures")
-		b.Logf("%d of %d open at once (planned ramp %s at %.0f/s; all open after %s, Observe resolution 1 s); "+
-			"per connection heap+stacks %.0f B, RSS %.0f B (RSS %d MiB held); connect p50 %.1f p99 %.1f max %.1f ms; "+
-			"failures %d %v; listen-queue drops %d; fan-out p50 %.1f p99 %.1f ms over %d deliveries (%.0f/s), ratio %.4f; disconnects %d; client connections by source address %v",
-			w.ConnectionsOpenMax, p.conns, ramp, p.rate, held.allOpen.Round(time.Second),
-			(float64(held.heap+held.stack)-float64(before.heap+before.stack))/open, (float64(held.rss)-float64(before.rss))/open, held.rss>>20,
-			w.ConnectLatency.P50, w.ConnectLatency.P99, w.ConnectLatency.Max, w.ConnectFailures, w.ConnectFailuresByKind, drops,
-			w.FanoutLatency.P50, w.FanoutLatency.P99, w.Delivered, w.DeliveriesPerS, w.DeliveryRatio, w.Disconnects, held.sources)
-		b.ReportMetric(float64(len(held.sources)), "source-addrs")
+	procs := spreadProcs(b, p.conns)
+	if s := os.Getenv("WSLOAD_BENCH_PROCS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 64 {
+			b.Fatalf("WSLOAD_BENCH_PROCS %q: want 1 to 64", s)
+		}
+		procs = n
 	}
+	return p, procs
+}
+
+// spreadProcs is how many generator processes (each with a server process)
+// conns need: one when this process's open-files limit fits them, else as
+// many as keep each share within the limit the processes may raise to (the
+// hard limit; the server side also needs a descriptor per connection).
+func spreadProcs(b *testing.B, conns int) int {
+	soft, err := raiseFileLimit(uint64(conns) + fileSpare)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fit := int(soft) - 2*fileSpare
+	if fit >= conns || fit < 1 {
+		return 1
+	}
+	n := (conns + fit - 1) / fit
+	b.Logf("open-files limit %d per process (hard; this process may not raise it): %d connections need %d generator processes and %d server processes", soft, conns, n, n)
+	return n
 }
 
 // clientSources counts the established TCP connections to the server of

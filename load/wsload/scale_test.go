@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,17 +49,41 @@ func BenchmarkHoldConnections(b *testing.B) {
 		b.ReportMetric(f.fanout.P99, "fanout-p99-ms")
 		b.ReportMetric(float64(f.failures), "connect-failures")
 		b.ReportMetric(float64(len(sr.sources)), "source-addrs")
-		b.Logf("%d generator processes, each with its own server process; %d of %d established at once (kernel count; %d by the generators' own counts, each at its peak; planned ramp %s at %.0f/s; all open after %.0f s, Observe resolution 1 s: %.0f connects/s); "+
+		b.Logf("%d generator processes, each with its own server process; %d of %d established at once (kernel count; %d by the generators' own counts, each at its peak; planned ramp %s at %.0f/s; %s); "+
 			"per connection: generator heap+stacks %.0f B, generator RSS %.0f B (%d MiB held in all), server RSS %.0f B (%d MiB held in all); "+
 			"connect p50 %.1f p99 %.1f max %.1f ms; failures %d of %d %v; listen-queue drops %d; fan-out p50 %.1f p99 %.1f max %.1f ms over %d of %d deliveries (%.0f/s); disconnects %d; client connections by source address %v",
-			sr.procs, sr.established, p.conns, f.openMax, ramp, p.rate, f.allOpen, float64(p.conns)/max(f.allOpen, 1e-9),
+			sr.procs, sr.established, p.conns, f.openMax, ramp, p.rate, allOpenText(p.conns, f.allOpen),
 			f.clientHeap, f.clientRSS, f.clientRSSHeld>>20, f.serverRSS, sr.serverHeld>>20,
 			f.connect.P50, f.connect.P99, f.connect.Max, f.failures, f.attempts, f.failureKinds, drops,
 			f.fanout.P50, f.fanout.P99, f.fanout.Max, f.delivered, f.expected, f.deliveriesPerS, f.disconnects, sr.sources)
+		b.ReportMetric(sr.genCPU.Seconds()/float64(max(f.attempts, 1))*1e6, "gen-cpu-µs/conn")
+		b.ReportMetric(sr.serverCPU.Seconds()/float64(max(f.attempts, 1))*1e6, "server-cpu-µs/conn")
+		b.Logf("CPU over the run's %.0f s: generators %.1f s (%.2f cores), servers %.1f s (%.2f cores) of the machine's %d; load average %s",
+			sr.elapsed.Seconds(), sr.genCPU.Seconds(), sr.genCPU.Seconds()/sr.elapsed.Seconds(),
+			sr.serverCPU.Seconds(), sr.serverCPU.Seconds()/sr.elapsed.Seconds(), runtime.NumCPU(), loadAverage())
 		for _, w := range f.warnings {
 			b.Logf("warning: %s", w)
 		}
 	}
+}
+
+// allOpenText says when all conns were open and the connect rate that
+// made (allOpen in seconds; 0: never).
+func allOpenText(conns int, allOpen float64) string {
+	if allOpen == 0 {
+		return "never all open at once"
+	}
+	return fmt.Sprintf("all open after %.0f s, Observe resolution 1 s: %.0f connects/s", allOpen, float64(conns)/allOpen)
+}
+
+// loadAverage is the first three fields of /proc/loadavg ("?" where there
+// is none): the machine's contention while the benchmark ran.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 // benchPlan reads BenchmarkHoldConnections' plan from the environment.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,9 @@ type spreadResult struct {
 	serverBefore, serverHeld uint64
 	established              int
 	sources                  map[string]int // client connections by source address, at that moment
+	// CPU time of the generator and the server processes, and the wall
+	// time of the run (start of the generators to their end).
+	genCPU, serverCPU, elapsed time.Duration
 }
 
 // holdSpread holds p.conns connections with procs generator processes,
@@ -121,6 +125,7 @@ func holdSpread(tb testing.TB, p holdPlan, procs int) spreadResult {
 		if err := cmd.Wait(); err != nil {
 			tb.Fatalf("generator process %d: %v", i, err)
 		}
+		sr.genCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		var rep shareReport
 		if err := json.Unmarshal(outs[i].Bytes(), &rep); err != nil {
 			tb.Fatalf("generator process %d: report: %v", i, err)
@@ -130,7 +135,34 @@ func holdSpread(tb testing.TB, p holdPlan, procs int) spreadResult {
 		}
 		sr.reports = append(sr.reports, rep)
 	}
+	sr.elapsed = time.Since(began)
+	for _, pid := range pids {
+		sr.serverCPU += cpuOf(pid)
+	}
 	return sr
+}
+
+// cpuOf is the user + system CPU time a running process has used so far,
+// from /proc/PID/stat (0 where there is none).
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// the first, utime and stime the 12th and 13th (in clock ticks,
+	// USER_HZ = 100 on Linux).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // startShares starts one generator process per server URL, each opening

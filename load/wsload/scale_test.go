@@ -36,7 +36,7 @@ func BenchmarkHoldConnections(b *testing.B) {
 			b.Fatal(err)
 		}
 		ramp := time.Duration(float64(p.conns) / p.rate * float64(time.Second))
-		b.ReportMetric(float64(sr.established), "established")
+		b.ReportMetric(float64(sr.held), "held")
 		b.ReportMetric(float64(f.openMax), "open-max")
 		b.ReportMetric(f.clientHeap, "heap+stack-B/conn")
 		b.ReportMetric(f.clientRSS, "rss-B/conn")
@@ -49,10 +49,10 @@ func BenchmarkHoldConnections(b *testing.B) {
 		b.ReportMetric(f.fanout.P99, "fanout-p99-ms")
 		b.ReportMetric(float64(f.failures), "connect-failures")
 		b.ReportMetric(float64(len(sr.sources)), "source-addrs")
-		b.Logf("%d generator processes, each with its own server process; %d of %d established at once (kernel count; %d by the generators' own counts, each at its peak; planned ramp %s at %.0f/s; %s); "+
+		b.Logf("%d generator processes, each with its own server process; %d of %d held at once (the servers' descriptors; %d by the generators' own counts, each at its peak; %d established mid-hold, from /proc/net/tcp; planned ramp %s at %.0f/s; %s); "+
 			"per connection: generator heap+stacks %.0f B, generator RSS %.0f B (%d MiB held in all), server RSS %.0f B (%d MiB held in all); "+
 			"connect p50 %.1f p99 %.1f max %.1f ms; failures %d of %d %v; listen-queue drops %d; fan-out p50 %.1f p99 %.1f max %.1f ms over %d of %d deliveries (%.0f/s); disconnects %d; client connections by source address %v",
-			sr.procs, sr.established, p.conns, f.openMax, ramp, p.rate, allOpenText(p.conns, f.allOpen),
+			sr.procs, sr.held, p.conns, f.openMax, sum(sr.sources), ramp, p.rate, allOpenText(p.conns, f.allOpen),
 			f.clientHeap, f.clientRSS, f.clientRSSHeld>>20, f.serverRSS, sr.serverHeld>>20,
 			f.connect.P50, f.connect.P99, f.connect.Max, f.failures, f.attempts, f.failureKinds, drops,
 			f.fanout.P50, f.fanout.P99, f.fanout.Max, f.delivered, f.expected, f.deliveriesPerS, f.disconnects, sr.sources)
@@ -65,6 +65,14 @@ func BenchmarkHoldConnections(b *testing.B) {
 			b.Logf("warning: %s", w)
 		}
 	}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // allOpenText says when all conns were open and the connect rate that
@@ -139,20 +147,22 @@ func spreadProcs(b *testing.B, conns int) int {
 	return n
 }
 
-// clientSources counts the established TCP connections to the server of
-// wsURL by their local (source) address, from /proc/net/tcp (IPv4; nil
+// clientSources counts the established TCP connections to the servers of
+// wsURLs by their local (source) address, from /proc/net/tcp (IPv4; nil
 // where there is none).
-func clientSources(wsURL string) map[string]int {
-	u, err := url.Parse(wsURL)
-	if err != nil {
-		return nil
-	}
-	port, err := strconv.ParseUint(u.Port(), 10, 16)
-	if err != nil {
-		return nil
+func clientSources(wsURLs ...string) map[string]int {
+	ports := map[string]bool{}
+	for _, raw := range wsURLs {
+		u, err := url.Parse(raw)
+		if err != nil {
+			continue
+		}
+		if port, err := strconv.ParseUint(u.Port(), 10, 16); err == nil {
+			ports[fmt.Sprintf("%04X", port)] = true
+		}
 	}
 	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
+	if err != nil || len(ports) == 0 {
 		return nil
 	}
 	out := map[string]int{}
@@ -162,7 +172,7 @@ func clientSources(wsURL string) map[string]int {
 			continue
 		}
 		local, remote := f[1], f[2]
-		if i := strings.IndexByte(remote, ':'); i < 0 || remote[i+1:] != fmt.Sprintf("%04X", port) {
+		if i := strings.IndexByte(remote, ':'); i < 0 || !ports[remote[i+1:]] {
 			continue
 		}
 		ip, err := strconv.ParseUint(local[:8], 16, 32) // little-endian on x86 and arm64

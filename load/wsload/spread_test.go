@@ -82,11 +82,12 @@ func holdShare(raw string) int {
 type spreadResult struct {
 	procs   int
 	reports []shareReport
-	// Server processes' RSS summed, before the run and while the most
-	// connections were established (kernel count: established).
+	// Server processes' RSS summed, before the run and while they held
+	// the most connections at once (held: their descriptors beyond those
+	// before the run, summed).
 	serverBefore, serverHeld uint64
-	established              int
-	sources                  map[string]int // client connections by source address, at that moment
+	held                     int
+	sources                  map[string]int // established client connections by source address, mid-hold
 	// CPU time of the generator and the server processes, and the wall
 	// time of the run (start of the generators to their end).
 	genCPU, serverCPU, elapsed time.Duration
@@ -103,24 +104,31 @@ func holdSpread(tb testing.TB, p holdPlan, procs int) spreadResult {
 	}
 	sr.serverBefore = serversRSS(pids)
 	cmds, outs := startShares(tb, p, urls)
-	// Count what is held at the end of the planned ramp and twice during
-	// the hold; the moment with the most established connections counts.
+	// Every second from half the planned ramp to the end of the hold,
+	// count the connections the servers hold at once (their descriptors
+	// beyond those before the run: cheap, one moment for all); the
+	// largest count is kept, with the servers' RSS then. The client
+	// connections by source address are read once, mid-hold
+	// (/proc/net/tcp is slow at this size).
 	ramp := time.Duration(float64(p.conns) / p.rate * float64(time.Second))
+	baseFDs := openFDs(pids)
 	began := time.Now()
-	for _, at := range []time.Duration{ramp, ramp + p.hold/2, ramp + p.hold - time.Second} {
-		time.Sleep(time.Until(began.Add(at)))
-		src := map[string]int{}
-		n := 0
-		for _, u := range urls {
-			for a, c := range clientSources(u) {
-				src[a] += c
-				n += c
-			}
+	tick := time.NewTicker(time.Second)
+	for now := range tick.C {
+		if now.After(began.Add(ramp + p.hold)) {
+			break
 		}
-		if n > sr.established {
-			sr.established, sr.sources, sr.serverHeld = n, src, serversRSS(pids)
+		if now.Before(began.Add(ramp / 2)) {
+			continue
+		}
+		if n := openFDs(pids) - baseFDs; n > sr.held {
+			sr.held, sr.serverHeld = n, serversRSS(pids)
+		}
+		if sr.sources == nil && now.After(began.Add(ramp+p.hold/2)) {
+			sr.sources = clientSources(urls...)
 		}
 	}
+	tick.Stop()
 	for i, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
 			tb.Fatalf("generator process %d: %v", i, err)
@@ -187,6 +195,16 @@ func startShares(tb testing.TB, p holdPlan, urls []string) ([]*exec.Cmd, []*byte
 	return cmds, outs
 }
 
+// openFDs is how many descriptors the processes have open, summed.
+func openFDs(pids []int) int {
+	n := 0
+	for _, pid := range pids {
+		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+		n += len(fds)
+	}
+	return n
+}
+
 func serversRSS(pids []int) uint64 {
 	var n uint64
 	for _, pid := range pids {
@@ -199,7 +217,7 @@ func serversRSS(pids []int) uint64 {
 type spreadFigures struct {
 	open, openMax         int
 	clientRSS, clientHeap float64 // bytes per connection
-	serverRSS             float64 // bytes per established connection
+	serverRSS             float64 // bytes per connection held (sr.held)
 	clientRSSHeld         uint64  // summed
 	allOpen               float64 // s; 0: some share never had all open
 	attempts, failures    uint64
@@ -246,7 +264,7 @@ func (sr spreadResult) figures() (spreadFigures, error) {
 		f.allOpen = 0
 	}
 	f.clientRSS, f.clientHeap = dClientRSS/float64(max(f.open, 1)), dClientHeap/float64(max(f.open, 1))
-	f.serverRSS = (float64(sr.serverHeld) - float64(sr.serverBefore)) / float64(max(sr.established, 1))
+	f.serverRSS = (float64(sr.serverHeld) - float64(sr.serverBefore)) / float64(max(sr.held, 1))
 	f.connect, f.fanout = results.LatencyOf(conn, nil), results.LatencyOf(fan, nil)
 	f.connect.Max, f.fanout.Max = connMax, fanMax
 	return f, nil

@@ -24,7 +24,8 @@
 #        connections to one server: this shows the spreading over
 #        127.0.0.0/8 (the generator moves to 127.0.0.2, … when one source
 #        address runs out of ports).
-# Needs: about 2.5 GB of free memory at 50,000 and Linux's 127.0.0.0/8
+# Needs: about 3 GB of free memory at 50,000 (measured: 1.0 GB generators,
+# 1.7 GB servers) and Linux's 127.0.0.0/8
 # loopback.
 set -euo pipefail
 

@@ -106,6 +106,7 @@ func Run(ctx context.Context, run *results.Run, sc *scenarios.Scenario, opts Opt
 	}
 	phases := Phases(sc, opts.Quick)
 	syncDriver(run, opts.Driver, obs)
+	warnFileLimit(run, sc, opts.Quick, obs) // websocket.go
 	trials := trialCount(sc, opts)
 	if trials > 1 {
 		run.Trials = trials

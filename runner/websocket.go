@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,26 @@ func newWSWorkload(sc *scenarios.Scenario, t scenarios.Target, dep targets.Deplo
 	}
 	w := &wsWorkload{cfg: cfg, dep: dep, cpus: cpus, live: live, planned: wsPlanned(cfg)}
 	return w, nil
+}
+
+// warnFileLimit records and announces, before the first target, that this
+// process's open-files limit cannot hold the websocket section's
+// connections (wsload.FileLimitWarning), so a long run does not find out
+// only from its results; the steps that exceed it carry the warning too.
+func warnFileLimit(run *results.Run, sc *scenarios.Scenario, quick bool, obs Observer) {
+	if !sc.IsWebSocket() {
+		return
+	}
+	cfg := WSConfig(sc, quick)
+	if len(cfg.Levels) == 0 {
+		return
+	}
+	// A limit that cannot be read is reported by the generator's Run.
+	w, err := wsload.FileLimitWarning(cfg.Levels[len(cfg.Levels)-1].Connections)
+	if err == nil && w != "" && !slices.Contains(run.Warnings, w) {
+		run.Warnings = append(run.Warnings, w)
+		obs.Warn(w)
+	}
 }
 
 // WSConfig is the generator configuration for a scenario's websocket

@@ -8,7 +8,8 @@
 # workers) pinned to CPU 0 against the echo server pinned to the last CPU,
 # reads the generator process's VmRSS from /proc every INTERVAL seconds,
 # prints each sample, then the peak, the growth from the end of the first
-# tenth of the run to the end, and the rate figures of the step.
+# tenth of the run to the end, the samples at the start, each minute and
+# the end, and the rate figures of the step.
 #
 # Usage: scripts/bench-memory.sh [DURATION] [RATE] [ENGINE] [INTERVAL]
 #        defaults: 600s 10000 fast 10   (the issue's figure: 10 minutes at 10k req/s)
@@ -52,7 +53,8 @@ wait "$gen_pid" || { cat "$tmp/out" >&2; exit 1; }
 gen_pid=
 
 grep '^BenchmarkOpenRate' "$tmp/out" || cat "$tmp/out"
-awk -v secs="$secs" 'NR > 1 {
+awk -v secs="$secs" 'BEGIN { n = 0 }
+	NR > 1 {
 		t[n] = $1; r[n] = $2; n++
 		if ($2 > peak) peak = $2
 	}
@@ -60,4 +62,7 @@ awk -v secs="$secs" 'NR > 1 {
 		for (i = 0; i < n; i++) if (t[i] >= secs / 10) { base = r[i]; bt = t[i]; break }
 		printf "peak RSS %.1f MB (%s 150 MB); growth from t=%ds to the end: %+.1f MB\n",
 			peak, peak < 150 ? "under" : "OVER", bt, r[n-1] - base
+		printf "RSS MB at the start, each minute and the end:"
+		for (i = 0; i < n; i++) if (i == 0 || i == n - 1 || int(t[i] / 60) > int(t[i-1] / 60)) printf " %s", r[i] " (" t[i] " s)"
+		printf "\n"
 	}' "$tmp/rss"

@@ -98,7 +98,8 @@ func (e *statusError) Error() string { return e.err.Error() }
 func (e *statusError) Unwrap() error { return e.err }
 
 // classifyDial names a connect failure: timeout, connection_refused,
-// connection_reset, status_NNN or other.
+// connection_reset, status_NNN, too_many_open_files (the generator's
+// open-files limit; see fileLimit) or other.
 func classifyDial(err error) string {
 	var se *statusError
 	var ne net.Error
@@ -107,6 +108,8 @@ func classifyDial(err error) string {
 		return "status_" + strconv.Itoa(se.code)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection_refused"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return "too_many_open_files"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection_reset"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

@@ -80,7 +80,8 @@ type client struct {
 func (g *Generator) Run(ctx context.Context) (*Result, error) {
 	cfg := g.cfg
 	total := cfg.Levels[len(cfg.Levels)-1].Connections
-	if err := raiseFileLimit(uint64(total) + 256); err != nil {
+	files, err := openFiles(total)
+	if err != nil {
 		return nil, fmt.Errorf("websocket load: %w", err)
 	}
 	r := newRun(cfg, total)
@@ -110,6 +111,11 @@ func (g *Generator) Run(ctx context.Context) (*Result, error) {
 	r.closeAll()
 	r.clientsActive.Wait()
 	res := r.result(time.Since(endSend))
+	for i, s := range res.Steps {
+		if w := files.warning(s.WebSocket.ConnectionsTarget); w != "" {
+			res.Steps[i].Warnings = append(res.Steps[i].Warnings, w)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("websocket load interrupted: %w", err)
 	}

@@ -26,17 +26,19 @@ func TestMain(m *testing.M) {
 		serve()
 		return
 	}
+	if share := os.Getenv(shareEnv); share != "" {
+		os.Exit(holdShare(share))
+	}
 	os.Exit(m.Run())
 }
 
 // serve runs a reference /ws server until stdin closes.
 func serve() {
 	// Room for BenchmarkHoldConnections' 50,000 and more where the
-	// process may raise its hard limit (root), else the hard limit.
-	if err := raiseFileLimit(serveFiles); err != nil {
-		if err := raiseFileLimit(20000); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
+	// process may raise its hard limit (CAP_SYS_RESOURCE), else the hard
+	// limit (the benchmark then starts one server per generator process).
+	if _, err := raiseFileLimit(serveFiles); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -54,7 +56,9 @@ func serve() {
 	_ = s.Close(ctx)
 }
 
-func startServerProcess(tb testing.TB) string {
+// startServerProcess starts serve in a process of its own and returns its
+// ws:// URL and process id.
+func startServerProcess(tb testing.TB) (string, int) {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "WSLOAD_SERVE=1")
@@ -85,7 +89,7 @@ func startServerProcess(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("server process: %v", err)
 	}
-	return "ws://" + strings.TrimSpace(addr) + "/ws"
+	return "ws://" + strings.TrimSpace(addr) + "/ws", cmd.Process.Pid
 }
 
 // serveFiles is the open-files limit the server process asks for.
@@ -109,9 +113,12 @@ func measure() footprint {
 	return footprint{heap: ms.HeapInuse, stack: ms.StackInuse, sys: ms.Sys, rss: rss(), goroutines: runtime.NumGoroutine()}
 }
 
-// rss reads VmRSS from /proc/self/status (0 where there is none).
-func rss() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
+// rss reads this process's VmRSS (0 where there is none).
+func rss() uint64 { return rssOf("self") }
+
+// rssOf reads VmRSS from /proc/PID/status, in bytes (0 where there is none).
+func rssOf(pid string) uint64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
@@ -159,6 +166,10 @@ type holdPlan struct {
 	// messageRate is messages per second per client, sent once all are
 	// open (0: 0.2).
 	messageRate float64
+	// skipSources leaves footprint.sources empty (reading /proc/net/tcp
+	// is slow at tens of thousands of connections; a spread run counts
+	// them once, in its parent).
+	skipSources bool
 }
 
 // The plan of TestHolds5000Connections and BenchmarkConnectionMemory: 5,000
@@ -170,7 +181,16 @@ var plan5000 = holdPlan{conns: 5000, rate: 1000, hold: 3 * time.Second}
 // footprint before and while holding all of them (held.open is how many
 // were open when it was measured).
 func holdConnections(tb testing.TB, p holdPlan) (before, held footprint, res *Result) {
-	url := startServerProcess(tb)
+	url, _ := startServerProcess(tb)
+	before, held, res, err := holdAt(url, p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return before, held, res
+}
+
+// holdAt is holdConnections against the server at url (ws://…/ws).
+func holdAt(url string, p holdPlan) (before, held footprint, res *Result, err error) {
 	// Observe keeps the latest count in openNow and pokes the measuring
 	// goroutine; a measurement (slow at tens of thousands of connections)
 	// counts the connections open both before and after it.
@@ -194,7 +214,7 @@ func holdConnections(tb testing.TB, p holdPlan) (before, held footprint, res *Re
 			}
 		}})
 	if err != nil {
-		tb.Fatal(err)
+		return before, held, nil, err
 	}
 	before = measure()
 	done := make(chan struct{})
@@ -211,9 +231,15 @@ func holdConnections(tb testing.TB, p holdPlan) (before, held footprint, res *Re
 				if open >= p.conns && allOpen == 0 {
 					allOpen = time.Since(began)
 				}
-				if open > best.open && open >= p.conns/2 {
+				// A measurement collects garbage and returns memory to the
+				// OS: at tens of thousands of connections that costs CPU
+				// the ramp needs, so it is taken at every twentieth of the
+				// count and once all are open, not at every poke.
+				if open > best.open && open >= p.conns/2 && (open >= p.conns || open >= best.open+max(p.conns/20, 1)) {
 					f := measure()
-					f.sources = clientSources(url)
+					if !p.skipSources {
+						f.sources = clientSources(url)
+					}
 					f.open = min(open, int(openNow.Load()))
 					if f.open > best.open {
 						best = f
@@ -228,11 +254,11 @@ func holdConnections(tb testing.TB, p holdPlan) (before, held footprint, res *Re
 	defer cancel()
 	res, err = g.Run(ctx)
 	close(done)
-	if err != nil {
-		tb.Fatalf("Run: %v", err)
-	}
 	held = <-heldc
-	return before, held, res
+	if err != nil {
+		return before, held, res, fmt.Errorf("Run: %w", err)
+	}
+	return before, held, res, nil
 }
 
 // maxBytesPerConn bounds the generator's memory per held connection, both

@@ -7,28 +7,30 @@ import (
 	"syscall"
 )
 
-// raiseFileLimit raises the soft RLIMIT_NOFILE towards the hard limit so
-// that need descriptors fit. When even the hard limit is lower it raises
-// both to need, which a process with CAP_SYS_RESOURCE (root) may do up to
-// fs.nr_open, and fails when it may not.
-func raiseFileLimit(need uint64) error {
+// raiseFileLimit raises the soft RLIMIT_NOFILE so that need descriptors
+// fit: to need when the hard limit allows it; else both limits to need,
+// which a process with CAP_SYS_RESOURCE may do up to fs.nr_open; else, when
+// the process may not, the soft limit to the hard one. It returns the soft
+// limit in force afterwards, which is below need in the last case.
+func raiseFileLimit(need uint64) (uint64, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("read open-files limit: %w", err)
+		return 0, fmt.Errorf("read open-files limit: %w", err)
 	}
 	if lim.Cur >= need {
-		return nil
+		return lim.Cur, nil
 	}
 	if lim.Max < need {
 		raised := syscall.Rlimit{Cur: need, Max: need}
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err == nil {
-			return nil
+			return need, nil
 		}
-		return fmt.Errorf("open-files limit is %d (hard), below the %d this run needs, and this process may not raise it: raise it (ulimit -Hn, /etc/security/limits.conf, LimitNOFILE=) or run as root", lim.Max, need)
 	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("raise open-files limit to %d: %w", lim.Max, err)
+	if lim.Cur < lim.Max {
+		lim.Cur = min(lim.Max, need)
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return 0, fmt.Errorf("raise open-files limit to %d: %w", lim.Cur, err)
+		}
 	}
-	return nil
+	return lim.Cur, nil
 }

@@ -2,7 +2,7 @@ package results
 
 // ServiceStep is one service's figures over one step of a microservices
 // or monolith target (Step.Services, keyed by service name), read from
-// each instance's own accounting (targets/app/service) before and after
+// each instance's own accounting (app/service) before and after
 // the step. Latencies are in milliseconds.
 type ServiceStep struct {
 	// Requests is the requests (or, for a queue consumer, jobs) the

@@ -10,11 +10,11 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/scalebench/scalebench/app/service"
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/scenarios"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app/service"
 )
 
 // applyServices puts t's service graph on spec, with the number of

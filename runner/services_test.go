@@ -6,9 +6,9 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/scalebench/scalebench/app/service"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app/service"
 )
 
 type fakeServices []targets.RunningService

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/service"
+	"github.com/scalebench/scalebench/app/service"
 )
 
 // Topology names of the service-graph architectures.

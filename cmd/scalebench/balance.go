@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 )
 
 // balanceCommand is the hidden `scalebench balance`: the built-in Go

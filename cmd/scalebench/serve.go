@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 )
 
 // serveCommand is the hidden `scalebench serve`: the reference app, one

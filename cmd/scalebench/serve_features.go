@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalebench/scalebench/targets/app"
-	"github.com/scalebench/scalebench/targets/app/cache/simdb"
+	"github.com/scalebench/scalebench/app"
+	"github.com/scalebench/scalebench/app/cache/simdb"
 )
 
 // featureFlags are `serve`'s flags for the Redis-backed endpoints (the

@@ -6,11 +6,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalebench/scalebench/targets/app/service"
+	"github.com/scalebench/scalebench/app/service"
 )
 
 // serviceFlags are `serve`'s flags for --mode service (topologies
-// microservices and monolith; targets/app/service).
+// microservices and monolith; app/service).
 func serviceFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "service-graph", Usage: "the target's services as JSON {NAME: {cpu_us, db_us, calls, queue, external, path}}"},

@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalebench/scalebench/targets/app/queue"
+	"github.com/scalebench/scalebench/app/queue"
 )
 
 // workerCommand is the hidden `scalebench worker`: one queue worker

@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scalebench/scalebench/app/sessions"
 	"github.com/scalebench/scalebench/load/flow"
-	"github.com/scalebench/scalebench/targets/app/sessions"
 	"github.com/scalebench/scalebench/targets/redis/redistest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/ws"
+	"github.com/scalebench/scalebench/app/ws"
 )
 
 // lowFilesEnv makes TestLowFileLimitWarns, run again in a child process,

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scalebench/scalebench/app/ws"
 	"github.com/scalebench/scalebench/stats"
-	"github.com/scalebench/scalebench/targets/app/ws"
 )
 
 // fixed is a schedule where every client connects before the first send

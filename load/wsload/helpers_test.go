@@ -15,7 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/scalebench/scalebench/targets/app/ws"
+	"github.com/scalebench/scalebench/app/ws"
 )
 
 // instance is one reference-app /ws server on loopback that a test can

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/ws"
+	"github.com/scalebench/scalebench/app/ws"
 )
 
 // TestMain lets the test binary act as the target server in its own

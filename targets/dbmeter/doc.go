@@ -1,5 +1,5 @@
 // Package dbmeter is the measurement contract between the reference
-// app's database endpoints (targets/app/db) and the orchestrator: the
+// app's database endpoints (app/db) and the orchestrator: the
 // response headers the app sets, and a Meter that reads them on the load
 // generator's side. Neither side imports the other; both import this.
 //

@@ -14,7 +14,7 @@ import (
 
 	dc "github.com/ory/dockertest/v3/docker"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 )
 
 // upstreamFile is where the Go balancer container reads its upstream list

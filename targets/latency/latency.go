@@ -1,7 +1,7 @@
 // Package latency is the query latency distribution a scenario gives the
 // reference app's simulated database (cache.db_latency, the app's
 // --db-latency flag): parsed and checked here for both the scenario
-// parser and the app, and drawn from by the app (targets/app/cache/simdb).
+// parser and the app, and drawn from by the app (app/cache/simdb).
 package latency
 
 import (

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 	"github.com/scalebench/scalebench/targets/nginx"
 )
 

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/scalebench/scalebench/app"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app"
 	"github.com/scalebench/scalebench/targets/postgres"
 )
 

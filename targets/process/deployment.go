@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scalebench/scalebench/app"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app"
 	"github.com/scalebench/scalebench/targets/redis"
 )
 

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 	"github.com/scalebench/scalebench/targets/redis"
 )
 

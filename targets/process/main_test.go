@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 )
 
 // execEnv makes the test binary act as `scalebench serve/balance` (and a

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scalebench/scalebench/app"
+	"github.com/scalebench/scalebench/app/service"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app"
-	"github.com/scalebench/scalebench/targets/app/service"
 )
 
 // serviceTestMode tells the test binary's runApp to act as `serve --mode

@@ -19,9 +19,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scalebench/scalebench/app"
 	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app"
 )
 
 // newTestDriver returns a driver running this test binary as the app.

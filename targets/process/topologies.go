@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/scalebench/scalebench/app"
 	"github.com/scalebench/scalebench/targets"
-	"github.com/scalebench/scalebench/targets/app"
 )
 
 // upLayout carries out the deployment's layout: the components in the

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 )
 
 // A deployment's processes are also kept in one tracking cgroup (in the

@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/scalebench/scalebench/targets/app"
+	"github.com/scalebench/scalebench/app"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/cpuwork"
+	"github.com/scalebench/scalebench/app/cpuwork"
 )
 
 // Work types.

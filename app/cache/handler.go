@@ -17,7 +17,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/scalebench/scalebench/targets/app/cache/simdb"
+	"github.com/scalebench/scalebench/app/cache/simdb"
 )
 
 // Modes.

@@ -3,7 +3,7 @@
 // clients of its room, on this instance and — through an Adapter — on every
 // other replica.
 //
-// In the flow it sits inside the reference app (targets/app), mounted at
+// In the flow it sits inside the reference app (app), mounted at
 // /ws by the hidden `scalebench serve` command; the WebSocket load generator
 // (load/wsload) drives it.
 //

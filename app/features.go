@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/scalebench/scalebench/targets/app/cache"
-	"github.com/scalebench/scalebench/targets/app/db"
-	"github.com/scalebench/scalebench/targets/app/queue"
-	"github.com/scalebench/scalebench/targets/app/service"
-	"github.com/scalebench/scalebench/targets/app/sessions"
+	"github.com/scalebench/scalebench/app/cache"
+	"github.com/scalebench/scalebench/app/db"
+	"github.com/scalebench/scalebench/app/queue"
+	"github.com/scalebench/scalebench/app/service"
+	"github.com/scalebench/scalebench/app/sessions"
 )
 
 // Modes of the reference app ([--mode]): which Redis-backed endpoints an
@@ -22,10 +22,10 @@ const (
 	ModeQueue    = queue.ModeQueue
 	ModeSync     = queue.ModeSync
 	ModeSessions = "sessions"
-	// ModeDB serves the PostgreSQL endpoints of targets/app/db.
+	// ModeDB serves the PostgreSQL endpoints of app/db.
 	ModeDB = "db"
 	// ModeService serves one service of a call graph, or the whole graph
-	// (targets/app/service).
+	// (app/service).
 	ModeService = "service"
 )
 

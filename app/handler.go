@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/cpuwork"
+	"github.com/scalebench/scalebench/app/cpuwork"
 )
 
 // Bounds on what one request may ask for.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/scalebench/scalebench/targets/app/db"
+	"github.com/scalebench/scalebench/app/db"
 	"github.com/scalebench/scalebench/targets/dbmeter"
 	"github.com/scalebench/scalebench/targets/postgres"
 	"github.com/scalebench/scalebench/targets/postgres/pgtest"

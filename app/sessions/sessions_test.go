@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/sessions"
+	"github.com/scalebench/scalebench/app/sessions"
 	"github.com/scalebench/scalebench/targets/redis/redistest"
 )
 

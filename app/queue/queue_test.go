@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/scalebench/scalebench/targets/app/queue"
+	"github.com/scalebench/scalebench/app/queue"
 	"github.com/scalebench/scalebench/targets/redis/redistest"
 )
 

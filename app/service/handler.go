@@ -14,7 +14,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/scalebench/scalebench/targets/app/cpuwork"
+	"github.com/scalebench/scalebench/app/cpuwork"
 )
 
 // Patterns are the routes a service instance serves.

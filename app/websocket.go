@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/ws"
+	"github.com/scalebench/scalebench/app/ws"
 )
 
 // WebSocket adapters accepted by Options.WSAdapter.

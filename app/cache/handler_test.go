@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalebench/scalebench/targets/app/cache"
-	"github.com/scalebench/scalebench/targets/app/cache/simdb"
+	"github.com/scalebench/scalebench/app/cache"
+	"github.com/scalebench/scalebench/app/cache/simdb"
 	"github.com/scalebench/scalebench/targets/cachemeter"
 	"github.com/scalebench/scalebench/targets/redis/redistest"
 )

@@ -14,8 +14,8 @@
 //	/io?delay=DUR     waits DUR without holding a CPU (an I/O-bound endpoint)
 //	/healthz          200 "ok"
 //
-// Modes add endpoints backed by Redis (targets/app/cache, queue,
-// sessions) or by PostgreSQL (targets/app/db: --mode db, or cached /
+// Modes add endpoints backed by Redis (app/cache, queue,
+// sessions) or by PostgreSQL (app/db: --mode db, or cached /
 // nocache with --pg-primary).
 //
 // Every response carries the X-Scalebench-Instance header so the load

@@ -124,8 +124,9 @@ type Component struct {
 	Dir     string
 }
 
-// Arg is one argument of a component: Text, or when Ref is set the
-// address of the component named Ref as the driver reaches it.
+// Arg is one argument of a component: Text, followed when Ref is set by
+// the address of the component named Ref as the driver reaches it
+// ("auth=http://" and Ref "auth" give auth=http://HOST:PORT).
 type Arg struct {
 	Text string
 	Ref  string
@@ -146,7 +147,7 @@ func RenderArgs(args []Arg, addr func(component string) string) []string {
 	for i, a := range args {
 		out[i] = a.Text
 		if a.Ref != "" {
-			out[i] = addr(a.Ref)
+			out[i] += addr(a.Ref)
 		}
 	}
 	return out

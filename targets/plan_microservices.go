@@ -2,7 +2,6 @@ package targets
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/scalebench/scalebench/app/service"
@@ -190,41 +189,55 @@ func TotalInstances(ps []PlannedService) int {
 	return n
 }
 
-// planServiceGraph is Plan's layout of a service graph for the cluster
-// drivers: Redis when a hop is queued, each service as a component of
-// its name (callers reach it by name, the network spreading connections
-// over its replicas), and the gateway balancer in front of the entry.
+// planServiceGraph is Plan's layout of a service graph: Redis when a hop
+// is queued, each service as a component of its name, callees first,
+// whose Flags reach its callees by reference (--call NAME=http://ADDR,
+// --redis ADDR), and the gateway balancer in front of the entry. The
+// cluster drivers reach a service by its name (the network spreading
+// connections over its replicas); the docker driver puts a balancer of
+// its own in front of a callee with several replicas.
 func (l *Layout) planServiceGraph(spec Spec, env map[string]string) error {
 	ps, err := PlanServices(spec)
 	if err != nil {
 		return err
 	}
 	if NeedsRedis(ps) {
-		l.add(Component{Name: "redis", Role: RoleRedis, Image: ImageRedis, Args: RedisArgs("store"), Replicas: 1, Port: RedisPort})
-	}
-	port := strconv.Itoa(AppPort)
-	entry := spec.Microservices.Entry
-	if spec.Topology == TopologyMonolith {
-		entry = TopologyMonolith
+		l.add(Component{Name: "redis", Role: RoleRedis, Image: ImageRedis, Args: RedisArgs("store"), Replicas: 1, Port: RedisPort, RedisKind: "store"})
 	}
 	for _, p := range ps {
-		c := appComponent(spec, env, p.Replicas, nil)
-		c.Name, c.CPUs = p.Name, p.CPUs
-		c.Args = append(append([]string{}, p.Args...), "--addr", "0.0.0.0", "--port", port, "--id", p.Name)
-		for _, callee := range p.Calls {
-			c.Args = append(c.Args, "--call", callee+"=http://"+callee+":"+port)
-		}
-		if p.Redis {
-			c.Args = append(c.Args, "--redis", "redis:"+strconv.Itoa(RedisPort))
-		}
 		if len(p.Command) > 0 {
-			return fmt.Errorf("target %q: service %s runs a command, which a cluster cannot schedule: use --driver process", spec.Name, p.Name)
+			return fmt.Errorf("target %q: service %s runs a command, which only the process driver runs: use --driver process, or package it as a reference-app service", spec.Name, p.Name)
 		}
+		c := l.appComponent(spec, env, p.Replicas, []string{"--id", p.Name}, ServiceFlags(p))
+		c.Name, c.CPUs = p.Name, p.CPUs
 		l.add(c)
 	}
 	l.Instances = TotalInstances(ps)
-	l.addBalancer(spec, entry)
+	l.addBalancer(spec, ServiceEntry(spec))
 	return nil
+}
+
+// ServiceFlags are the flags of p's instances after `serve` and the
+// driver's own (address, port, id): service mode with the graph, then
+// each HTTP callee and the Redis queue by reference.
+func ServiceFlags(p PlannedService) []Arg {
+	flags := Literal(p.Args[1:]...)
+	for _, callee := range p.Calls {
+		flags = append(flags, Arg{Text: "--call"}, Arg{Text: callee + "=http://", Ref: callee})
+	}
+	if p.Redis {
+		flags = append(flags, Arg{Text: "--redis"}, Arg{Ref: "redis"})
+	}
+	return flags
+}
+
+// ServiceEntry is the service the gateway sends the load to: the graph's
+// entry, or the monolith's instances.
+func ServiceEntry(spec Spec) string {
+	if spec.Topology == TopologyMonolith {
+		return TopologyMonolith
+	}
+	return spec.Microservices.Entry
 }
 
 // RunningService is one started service of a service-graph deployment.

@@ -29,10 +29,7 @@ func (dep *Deployment) upServiceGraph(ctx context.Context) error {
 			return err
 		}
 	}
-	entry := dep.spec.Microservices.Entry
-	if dep.spec.Topology == targets.TopologyMonolith {
-		entry = targets.TopologyMonolith
-	}
+	entry := targets.ServiceEntry(dep.spec)
 	urls := map[string]string{}
 	var kind, policy string
 	for _, p := range ps {

@@ -23,6 +23,11 @@ type plan struct {
 	redis  int
 	health string
 	info   results.Deployment
+	// ready are the indexes of the other containers checked for health
+	// first (a service graph's other services and their balancers), and
+	// services the graph's services (microservices.go).
+	ready    []int
+	services []plannedService
 }
 
 // planner turns a layout into container specs. It touches no engine: the
@@ -43,14 +48,17 @@ type planner struct {
 	balancerNote string
 
 	p plan
-	// of maps a component to the indexes of its containers.
-	of map[string][]int
+	// of maps a component to the indexes of its containers, and via a
+	// component to the address callers reach it at when that is not its
+	// first container (a service's own balancer).
+	of  map[string][]int
+	via map[string]string
 }
 
 // planContainers is pl's layout as containers, in the layout's order.
 func planContainers(pl planner) (plan, error) {
 	spec, l := pl.spec, pl.layout
-	pl.of = map[string][]int{}
+	pl.of, pl.via = map[string][]int{}, map[string]string{}
 	pl.p = plan{redis: -1, health: l.Health}
 	pl.p.info = results.Deployment{
 		Driver:            "docker",
@@ -91,6 +99,9 @@ func (pl *planner) component(c targets.Component) error {
 	case targets.RolePostgres:
 		pl.postgres(c)
 	case targets.RoleApp, targets.RoleCluster:
+		if targets.IsServiceGraph(pl.spec.Topology) {
+			return pl.service(c)
+		}
 		pl.apps(c)
 	case targets.RoleWorker:
 		pl.workers(c)
@@ -110,6 +121,9 @@ func (pl *planner) add(c targets.Component, cs containerSpec) {
 // addr is component name's address on the run's network: its (first)
 // container's name and port, or a DSN for PostgreSQL.
 func (pl *planner) addr(name string) string {
+	if a, ok := pl.via[name]; ok {
+		return a
+	}
 	c, _ := pl.layout.Component(name)
 	host := pl.base + "-" + name
 	if i := pl.of[name]; len(i) > 0 {
@@ -196,24 +210,42 @@ func (pl *planner) workers(c targets.Component) {
 // balancer adds the balancer container in front of the containers of
 // c.Upstream: nginx, or the built-in Go balancer reading an upstream file.
 func (pl *planner) balancer(c targets.Component) error {
-	backend, _ := pl.layout.Component(c.Upstream)
-	var upstreams []string
-	for _, i := range pl.of[c.Upstream] {
-		upstreams = append(upstreams, pl.p.containers[i].name+":"+strconv.Itoa(backend.Port))
-	}
+	upstreams := pl.upstreams(c.Upstream)
 	if pl.balancerNote != "" {
 		pl.p.info.Notes = append(pl.p.info.Notes, pl.balancerNote)
 	}
+	pl.p.info.Balancer, pl.p.info.BalancerPolicy = pl.layout.Balancer, pl.layout.Policy
+	cs, err := pl.balancerSpec("", upstreams)
+	if err != nil {
+		return err
+	}
+	pl.add(c, cs)
+	return nil
+}
+
+// upstreams are the addresses of component name's containers.
+func (pl *planner) upstreams(name string) []string {
+	c, _ := pl.layout.Component(name)
+	var out []string
+	for _, i := range pl.of[name] {
+		out = append(out, pl.p.containers[i].name+":"+strconv.Itoa(c.Port))
+	}
+	return out
+}
+
+// balancerSpec is a balancer container of the layout's kind in front of
+// upstreams, named base-PREFIXnginx or base-PREFIXbalancer: nginx, or the
+// built-in Go balancer reading an upstream file.
+func (pl *planner) balancerSpec(prefix string, upstreams []string) (containerSpec, error) {
 	policy := pl.layout.Policy
-	pl.p.info.Balancer, pl.p.info.BalancerPolicy = pl.layout.Balancer, policy
 	var cs containerSpec
 	switch pl.layout.Balancer {
 	case "nginx":
 		conf, err := nginxConf(upstreams, policy, nginxPort, pl.spec.Retries)
 		if err != nil {
-			return err
+			return cs, err
 		}
-		cs = containerSpec{target: pl.spec.Name, role: "nginx", name: pl.base + "-nginx", image: pl.images[c.Image],
+		cs = containerSpec{target: pl.spec.Name, role: "nginx", name: pl.base + "-" + prefix + "nginx", image: pl.images[targets.ImageNginx],
 			cmd: nginxCmd, files: map[string][]byte{nginxConfPath: conf}, port: nginxPort}
 		pl.p.info.Images["nginx"] = cs.image
 	default: // go
@@ -221,13 +253,12 @@ func (pl *planner) balancer(c targets.Component) error {
 		if pl.spec.Retries == "off" {
 			cmd = append(cmd, "--no-retry")
 		}
-		cs = containerSpec{target: pl.spec.Name, role: "balancer", name: pl.base + "-balancer", image: pl.images[c.Image], cmd: cmd,
+		cs = containerSpec{target: pl.spec.Name, role: "balancer", name: pl.base + "-" + prefix + "balancer", image: pl.images[targets.ImageApp], cmd: cmd,
 			files: map[string][]byte{upstreamFile: []byte(joinComma(upstreams) + "\n")}, port: appPort}
 		pl.p.info.Images["balancer"] = cs.image
 	}
 	cs.cpuset = pl.cpus
-	pl.add(c, cs)
-	return nil
+	return cs, nil
 }
 
 // limited applies c's per-replica CPU budget and memory limit (a

@@ -88,7 +88,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	for _, i := range append(slices.Clone(p.backends), p.entry) {
+	for _, i := range append(append(slices.Clone(p.ready), p.backends...), p.entry) {
 		c := dep.containers[i]
 		url := "http://127.0.0.1:" + strconv.Itoa(c.hostPort) + p.health
 		if err := dep.waitReady(wctx, url); err != nil {
@@ -98,6 +98,7 @@ func (d *Driver) Up(ctx context.Context, spec targets.Spec) (targets.Deployment,
 	dep.endpoint = "http://127.0.0.1:" + strconv.Itoa(dep.containers[p.entry].hostPort)
 	dep.info.Endpoint = dep.endpoint
 	dep.recordFleet(p)
+	dep.recordServices(p)
 	ok = true
 	return dep, nil
 }

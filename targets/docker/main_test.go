@@ -74,14 +74,20 @@ func needEngine(t *testing.T) {
 // test ends, that Close left nothing of the run behind.
 func newTestDriver(t *testing.T) *Driver {
 	t.Helper()
+	return newTestDriverWith(t, testBinary, "scalebench/app-test")
+}
+
+// newTestDriverWith is newTestDriver running binary in image appImage.
+func newTestDriverWith(t *testing.T, binary, appImage string) *Driver {
+	t.Helper()
 	needEngine(t)
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	ctx := context.Background()
 	d, err := New(ctx, Options{
 		RunID:      "test-" + hex.EncodeToString(b),
-		Binary:     testBinary,
-		AppImage:   "scalebench/app-test",
+		Binary:     binary,
+		AppImage:   appImage,
 		NginxImage: nginxImage,
 		RedisImage: redisImage,
 		Expire:     5 * time.Minute,

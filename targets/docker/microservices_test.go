@@ -1,12 +1,20 @@
 package docker
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scalebench/scalebench/app/service"
 	"github.com/scalebench/scalebench/targets"
 )
 
@@ -79,4 +87,66 @@ func TestPlanMonolith(t *testing.T) {
 	if !strings.Contains(conf, "sb-RUN-shop-monolith-4:8080") {
 		t.Errorf("nginx.conf lacks the fifth instance:\n%s", conf)
 	}
+}
+
+// TestUpMicroservices brings up core (the entry) calling auth (two
+// replicas behind their own balancer) on the engine with the real app
+// and checks every request through the gateway reached auth, on both
+// replicas, from the per-service counters the runner reads.
+func TestUpMicroservices(t *testing.T) {
+	needEngine(t)
+	bin := filepath.Join(t.TempDir(), "scalebench")
+	build := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", bin, "github.com/scalebench/scalebench/cmd/scalebench")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build scalebench: %v\n%s", err, out)
+	}
+	d := newTestDriverWith(t, bin, "scalebench/app-test-full")
+	ctx := context.Background()
+	spec := targets.Spec{Name: "ms", Topology: targets.TopologyMicroservices, Balancer: "go", StartupTimeout: time.Minute,
+		Microservices: &targets.Microservices{Entry: "core", Services: []targets.Service{
+			{Name: "auth", Replicas: 2, CPU: 100 * time.Microsecond},
+			{Name: "core", Replicas: 1, CPU: 100 * time.Microsecond, Calls: []string{"auth"}},
+		}}}
+	dep, err := d.Up(ctx, spec)
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	defer dep.Down(ctx)
+	const n = 20
+	for range n {
+		resp, err := http.Get(dep.Endpoint() + "/api/core")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/core: %s", resp.Status)
+		}
+	}
+	got, per := map[string]uint64{}, map[string][]uint64{}
+	for _, s := range dep.(targets.ServiceDeployment).Services() {
+		for _, u := range s.Instances {
+			st := serviceStats(t, u)
+			got[s.Name] += st.Services[s.Name].Requests
+			per[s.Name] = append(per[s.Name], st.Services[s.Name].Requests)
+		}
+	}
+	if got["core"] != n || got["auth"] != n || len(per["auth"]) != 2 || slices.Contains(per["auth"], 0) {
+		t.Errorf("requests per service %v (auth per replica %v), want %d each, both auth replicas used", got, per["auth"], n)
+	}
+}
+
+func serviceStats(t *testing.T, base string) service.Stats {
+	t.Helper()
+	resp, err := http.Get(base + service.StatsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st service.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatalf("%s%s: %v", base, service.StatsPath, err)
+	}
+	return st
 }

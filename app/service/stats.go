@@ -1,7 +1,10 @@
 package service
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"sync"
 	"syscall"
 	"time"
@@ -151,4 +154,25 @@ func processCPU() float64 {
 	}
 	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// ReadStats fetches the figures of the instance at base (http://HOST:PORT).
+func ReadStats(ctx context.Context, client *http.Client, base string) (Stats, error) {
+	var st Stats
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+StatsPath, nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("%s%s: %s", base, StatsPath, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, fmt.Errorf("%s%s: %w", base, StatsPath, err)
+	}
+	return st, nil
 }

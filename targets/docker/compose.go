@@ -86,7 +86,7 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	}
 	spec.Topology = topo
 	if topo == targets.TopologyMicroservices || topo == targets.TopologyMonolith {
-		return nil, fmt.Errorf("compose %q: topology %s is not exported yet; run it with the process driver", spec.Name, topo)
+		return nil, fmt.Errorf("compose %q: topology %s is not exported yet; run it with --driver process or --driver docker", spec.Name, topo)
 	}
 	if topo == "image" {
 		// A user's image is balanced by nginx: the Go balancer would need

@@ -2,7 +2,6 @@ package docker
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -127,7 +126,10 @@ func TestUpMicroservices(t *testing.T) {
 	got, per := map[string]uint64{}, map[string][]uint64{}
 	for _, s := range dep.(targets.ServiceDeployment).Services() {
 		for _, u := range s.Instances {
-			st := serviceStats(t, u)
+			st, err := service.ReadStats(ctx, http.DefaultClient, u)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got[s.Name] += st.Services[s.Name].Requests
 			per[s.Name] = append(per[s.Name], st.Services[s.Name].Requests)
 		}
@@ -135,18 +137,4 @@ func TestUpMicroservices(t *testing.T) {
 	if got["core"] != n || got["auth"] != n || len(per["auth"]) != 2 || slices.Contains(per["auth"], 0) {
 		t.Errorf("requests per service %v (auth per replica %v), want %d each, both auth replicas used", got, per["auth"], n)
 	}
-}
-
-func serviceStats(t *testing.T, base string) service.Stats {
-	t.Helper()
-	resp, err := http.Get(base + service.StatsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st service.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatalf("%s%s: %v", base, service.StatsPath, err)
-	}
-	return st
 }

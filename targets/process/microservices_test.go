@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -172,14 +171,9 @@ func waitCounts(t *testing.T, dep *Deployment, want map[string]uint64) {
 
 func readStats(t *testing.T, base string) service.Stats {
 	t.Helper()
-	resp, err := http.Get(base + service.StatsPath)
+	st, err := service.ReadStats(context.Background(), http.DefaultClient, base)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st service.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatalf("%s%s: %v", base, service.StatsPath, err)
 	}
 	return st
 }

@@ -85,9 +85,6 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 		return nil, err
 	}
 	spec.Topology = topo
-	if topo == targets.TopologyMicroservices || topo == targets.TopologyMonolith {
-		return nil, fmt.Errorf("compose %q: topology %s is not exported yet; run it with --driver process or --driver docker", spec.Name, topo)
-	}
 	if topo == "image" {
 		// A user's image is balanced by nginx: the Go balancer would need
 		// the reference-app image, which an image target does not export.
@@ -107,7 +104,8 @@ func Compose(spec targets.Spec, opts ComposeOptions) (map[string][]byte, error) 
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	if len(files) > 0 {
-		buf.WriteString("# nginx resolves `app` to every replica when it starts: start (or scale) app first.\n")
+		f, _ := l.Fleet()
+		fmt.Fprintf(&buf, "# nginx resolves `%[1]s` to every replica when it starts: start (or scale) %[1]s first.\n", composeName(spec, f))
 	}
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -184,7 +182,7 @@ func composeComponent(f composeFile, files map[string][]byte, spec targets.Spec,
 			app.Ports = publish(c.Port)
 			composeLimitsFor(&app, c, 0)
 		}
-		f.Services["app"] = app
+		f.Services[composeName(spec, c)] = app
 	case targets.RoleBalancer:
 		backend, _ := l.Component(c.Upstream)
 		if l.Balancer == "go" {
@@ -204,6 +202,15 @@ func composeComponent(f composeFile, files map[string][]byte, spec targets.Spec,
 		return fmt.Errorf("component %s (%s) has no service to export", c.Name, c.Role)
 	}
 	return nil
+}
+
+// composeName is app component c's service: "app", or in a service graph
+// the service's own name, which its callers reach it by.
+func composeName(spec targets.Spec, c targets.Component) string {
+	if targets.IsServiceGraph(spec.Topology) {
+		return c.Name
+	}
+	return "app"
 }
 
 // composeLimitsFor sets s's CPU quota (over the drivers' 10 ms period),

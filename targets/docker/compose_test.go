@@ -5,8 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -26,6 +26,10 @@ func TestCompose(t *testing.T) {
 		{Name: "cached", Topology: "cached", CPUBudget: 0.5, GOMAXPROCS: 1, AppArgs: []string{"--db-latency", "fixed:5ms"}},
 		{Name: "queue", Topology: "queue", CPUBudget: 0.5, MemoryMB: 64, QueueWorkers: 3, WorkerArgs: []string{"--concurrency", "2"}},
 		{Name: "sessions-redis", Topology: "sessions-redis", Instances: 2},
+		{Name: "shop", Topology: "microservices", CPUBudget: 0.25, Microservices: &targets.Microservices{Entry: "core", Services: []targets.Service{
+			{Name: "auth", Replicas: 2, CPU: time.Millisecond}, {Name: "core", CPU: time.Millisecond, Calls: []string{"auth", "mail"}}, {Name: "mail", Queue: true}}}},
+		{Name: "shop-monolith", Topology: "monolith", Balancer: "go", Microservices: &targets.Microservices{Entry: "core", Services: []targets.Service{
+			{Name: "auth", Replicas: 2}, {Name: "core", Calls: []string{"auth"}}}}},
 	}
 	for _, spec := range tests {
 		t.Run(spec.Name, func(t *testing.T) {
@@ -84,18 +88,6 @@ func TestComposeUnsupported(t *testing.T) {
 	} {
 		if _, err := Compose(spec, ComposeOptions{AppImage: "x:1"}); err == nil {
 			t.Errorf("Compose(%s) error = nil, want an error", spec.Name)
-		}
-	}
-}
-
-// TestComposeRefusesServiceGraphs: the microservices and monolith
-// topologies are not exported yet (docs/microservices.md, Docker); compose
-// says so instead of writing a file that would not run them.
-func TestComposeRefusesServiceGraphs(t *testing.T) {
-	for _, topo := range []string{"microservices", "monolith"} {
-		spec := targets.Spec{Name: topo, Topology: topo, Microservices: &targets.Microservices{Entry: "core", Services: []targets.Service{{Name: "core", Replicas: 1}}}}
-		if _, err := Compose(spec, ComposeOptions{AppImage: "scalebench/app:x", Port: 18080}); err == nil || !strings.Contains(err.Error(), "not exported yet") {
-			t.Errorf("Compose(%s) = %v, want a refusal", topo, err)
 		}
 	}
 }

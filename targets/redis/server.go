@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -59,19 +58,13 @@ type Options struct {
 
 // Server is a running redis-server.
 type Server struct {
-	cmd     *exec.Cmd
+	*pgroup.Leader
 	dir     string
 	tempDir bool
 	logPath string
 	addr    string
 	port    int
 	version string
-	done    chan struct{} // closed when the process has been reaped
-
-	mu       sync.Mutex
-	stopping bool  // Stop was called: the exit is expected
-	exitErr  error // set when it exited without Stop
-	stopped  bool
 }
 
 // Find returns the path of redis-server on PATH, or an error saying how to
@@ -176,15 +169,13 @@ func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) 
 		return nil, fmt.Errorf("redis: start %s: %w", bin, err)
 	}
 	s := &Server{
-		cmd: cmd, dir: dir, logPath: logPath, port: port,
+		Leader: pgroup.Watch(cmd, "redis-server"), dir: dir, logPath: logPath, port: port,
 		addr: net.JoinHostPort(opts.Bind, strconv.Itoa(port)),
-		done: make(chan struct{}),
 	}
-	go s.wait()
 	wctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	if err := s.waitReady(wctx); err != nil {
-		s.kill()
+		s.Abort()
 		tail := s.LogTail()
 		if strings.Contains(tail, "Address already in use") {
 			err = fmt.Errorf("%w: %w", errPortInUse, err)
@@ -192,20 +183,6 @@ func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) 
 		return nil, fmt.Errorf("redis on port %d: %w; log: %s", port, err, lastLines(tail, 5))
 	}
 	return s, nil
-}
-
-// wait reaps the process and records an unexpected exit.
-func (s *Server) wait() {
-	err := s.cmd.Wait()
-	s.mu.Lock()
-	if !s.stopping {
-		if err == nil {
-			err = errors.New("exit status 0")
-		}
-		s.exitErr = fmt.Errorf("redis-server (pid %d) exited unexpectedly: %w", s.cmd.Process.Pid, err)
-	}
-	s.mu.Unlock()
-	close(s.done)
 }
 
 // waitReady polls PING until it answers, the process exits or ctx ends.
@@ -219,7 +196,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-s.done:
+		case <-s.Done():
 			return s.Err()
 		case <-ctx.Done():
 			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), err)
@@ -275,9 +252,6 @@ func (s *Server) Addr() string { return s.addr }
 // Port is the port it listens on.
 func (s *Server) Port() int { return s.port }
 
-// PID is the server's process id (also its process group id).
-func (s *Server) PID() int { return s.cmd.Process.Pid }
-
 // InstalledVersion is the version of the redis-server on PATH, from
 // `redis-server --version` ("Redis server v=7.0.15 …"), or "" when there is
 // none.
@@ -306,49 +280,16 @@ func (s *Server) Version() string { return s.version }
 // Dir is the server's working directory (holding redis.log).
 func (s *Server) Dir() string { return s.dir }
 
-// Done is closed when the process has exited, for any reason.
-func (s *Server) Done() <-chan struct{} { return s.done }
-
-// Err is non-nil once the server has exited without Stop being called
-// (it crashed, or Kill was used).
-func (s *Server) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.exitErr
-}
-
 // LogTail returns the end of the server's log.
 func (s *Server) LogTail() string { return logtail.Read(s.logPath, tailBytes) }
-
-// Kill sends SIGKILL to the server's process group and waits until it is
-// reaped. It simulates a crash: Err reports it. Stop must still be called
-// (it removes the temporary directory).
-func (s *Server) Kill() {
-	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
-	<-s.done
-}
-
-// kill ends the process after a failed start.
-func (s *Server) kill() {
-	s.mu.Lock()
-	s.stopping = true
-	s.mu.Unlock()
-	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
-	<-s.done
-}
 
 // Stop ends the server: SIGTERM to its process group, SIGKILL after a
 // grace period or when ctx ends, then waits until it is reaped and removes
 // the temporary directory. Safe to call more than once, and after Kill.
 func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
+	if !s.Leader.Stop(ctx, syscall.SIGTERM, stopGrace) {
 		return nil
 	}
-	s.stopped, s.stopping = true, true
-	s.mu.Unlock()
-	pgroup.Stop(ctx, s.PID(), syscall.SIGTERM, stopGrace, s.done)
 	if s.tempDir {
 		if err := os.RemoveAll(s.dir); err != nil {
 			return fmt.Errorf("redis: remove %s: %w", s.dir, err)

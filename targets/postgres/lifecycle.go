@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/scalebench/scalebench/targets/logtail"
@@ -164,23 +162,6 @@ func traversable(dir string) error {
 	}
 }
 
-// freePort returns a port that was free on loopback a moment ago, never
-// 5432.
-func freePort() (int, error) {
-	for range 5 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("postgres: find a free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port != systemPort {
-			return port, nil
-		}
-	}
-	return 0, errors.New("postgres: find a free port: kept getting 5432")
-}
-
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -188,21 +169,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// lastLines returns the last n non-empty lines of s, joined by " | ".
-func lastLines(s string, n int) string {
-	var ls []string
-	for l := range strings.SplitSeq(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			ls = append(ls, l)
-		}
-	}
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	if len(ls) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(ls, " | ")
 }

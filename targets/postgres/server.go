@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/scalebench/scalebench/targets/internal/serverenv"
 	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
@@ -146,7 +147,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 func start(ctx context.Context, dir string, cred *syscall.Credential, opts Options) (*Server, error) {
 	port := opts.Port
 	if port == 0 {
-		p, err := freePort()
+		p, err := serverenv.FreePort("postgres", "127.0.0.1", systemPort)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +166,7 @@ func start(ctx context.Context, dir string, cred *syscall.Credential, opts Optio
 	}
 	if err := s.waitReady(ctx); err != nil {
 		s.Abort()
-		return nil, fmt.Errorf("postgres %s on port %d: %w; log: %s", s.role, port, err, lastLines(s.LogTail(), 5))
+		return nil, fmt.Errorf("postgres %s on port %d: %w; log: %s", s.role, port, err, serverenv.LastLines(s.LogTail(), 5))
 	}
 	return s, nil
 }
@@ -197,7 +198,7 @@ func (s *Server) initData(ctx context.Context, cred *syscall.Credential, opts Op
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // stragglers of a finished run
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: %s: %w: %s", filepath.Base(argv[0]), err, lastLines(string(out), 5))
+		return fmt.Errorf("postgres: %s: %w: %s", filepath.Base(argv[0]), err, serverenv.LastLines(string(out), 5))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/internal/serverenv"
 	"github.com/scalebench/scalebench/targets/logtail"
 	"github.com/scalebench/scalebench/targets/pgroup"
 )
@@ -130,7 +131,7 @@ var errPortInUse = errors.New("port in use")
 func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) {
 	port := opts.Port
 	if port == 0 {
-		p, err := freePort(opts.Bind)
+		p, err := serverenv.FreePort("redis", opts.Bind, systemPort)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +181,7 @@ func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) 
 		if strings.Contains(tail, "Address already in use") {
 			err = fmt.Errorf("%w: %w", errPortInUse, err)
 		}
-		return nil, fmt.Errorf("redis on port %d: %w; log: %s", port, err, lastLines(tail, 5))
+		return nil, fmt.Errorf("redis on port %d: %w; log: %s", port, err, serverenv.LastLines(tail, 5))
 	}
 	return s, nil
 }
@@ -296,37 +297,4 @@ func (s *Server) Stop(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// freePort returns a port that was free on host a moment ago, never 6379.
-func freePort(host string) (int, error) {
-	for range 5 {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			return 0, fmt.Errorf("redis: find a free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port != systemPort {
-			return port, nil
-		}
-	}
-	return 0, errors.New("redis: find a free port: kept getting 6379")
-}
-
-// lastLines returns the last n non-empty lines of s, joined by " | ".
-func lastLines(s string, n int) string {
-	var ls []string
-	for l := range strings.SplitSeq(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			ls = append(ls, l)
-		}
-	}
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	if len(ls) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(ls, " | ")
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,8 +31,8 @@ type deployment struct {
 	stop     func()
 
 	mu       sync.Mutex
-	down     bool
-	cpuSec   float64 // integrated from the metrics API's rates
+	down     atomic.Bool // Down has run
+	cpuSec   float64     // integrated from the metrics API's rates
 	lastRead time.Time
 }
 
@@ -250,13 +251,9 @@ func (dep *deployment) Logs() map[string]string {
 // Down stops the port-forward and deletes the target's objects. Safe to
 // call twice.
 func (dep *deployment) Down(ctx context.Context) error {
-	dep.mu.Lock()
-	if dep.down {
-		dep.mu.Unlock()
+	if !dep.down.CompareAndSwap(false, true) {
 		return nil
 	}
-	dep.down = true
-	dep.mu.Unlock()
 	if dep.stop != nil {
 		dep.stop()
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -72,7 +73,7 @@ type Driver struct {
 
 	mu       sync.Mutex
 	warnings []string
-	closed   bool
+	closed   atomic.Bool // Close has run
 }
 
 // New connects to the cluster named by the kubeconfig and creates the
@@ -188,13 +189,9 @@ func (d *Driver) Environment(env *results.Environment) {
 // Close deletes the run's namespace (or its objects in the given one). It
 // runs even when ctx is already cancelled and is safe to call twice.
 func (d *Driver) Close(ctx context.Context) error {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
+	if !d.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	d.closed = true
-	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if !d.created {

@@ -1,7 +1,8 @@
 // Package pgroup stops a process group the way every server scalebench
 // starts is stopped: a polite signal, a grace period, then SIGKILL to the
 // whole group, so nothing the server forked survives it. The process
-// driver (instances, balancers) and targets/redis both use it.
+// driver (instances, balancers) uses Stop; targets/redis and targets/postgres
+// embed Leader, which reaps the server and stops its group.
 package pgroup
 
 import (

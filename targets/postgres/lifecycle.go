@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,11 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/scalebench/scalebench/targets/logtail"
-	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
 // DSN is the connection string of the server's postgres database.
@@ -30,9 +27,6 @@ func (s *Server) Port() int { return s.port }
 
 // Role is RolePrimary or RoleReplica.
 func (s *Server) Role() string { return s.role }
-
-// PID is the postmaster's process id (also its process group id).
-func (s *Server) PID() int { return s.cmd.Process.Pid }
 
 // Version is the server's version, e.g. "15.14".
 func (s *Server) Version() string { return s.version }
@@ -56,51 +50,19 @@ func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
 // SocketDir is the Unix-socket folder inside Dir.
 func (s *Server) SocketDir() string { return s.dir }
 
-// Done is closed when the postmaster has exited, for any reason.
-func (s *Server) Done() <-chan struct{} { return s.done }
-
-// Err is non-nil once the server has exited without Stop being called.
-func (s *Server) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.exitErr
-}
-
 // LogTail returns the end of the server's log.
 func (s *Server) LogTail() string { return logtail.Read(s.logPath, tailBytes) }
-
-// Kill sends SIGKILL to the server's process group and waits until the
-// postmaster is reaped: a crash, which Err reports. Stop must still be
-// called (it removes the work folder).
-func (s *Server) Kill() {
-	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
-	<-s.done
-}
-
-// kill ends the server after a failed start.
-func (s *Server) kill() {
-	s.mu.Lock()
-	s.stopping = true
-	s.mu.Unlock()
-	pgroup.Stop(context.Background(), s.PID(), syscall.SIGKILL, 0, s.done)
-}
 
 // Stop ends the server: SIGINT (fast shutdown) to the postmaster, SIGKILL
 // to its process group after a grace period or when ctx ends, then waits
 // and removes the work folder. Safe to call more than once, and after
 // Kill.
 func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
+	// SIGINT is the postmaster's fast shutdown (it ends its backends in
+	// order); the group's SIGKILL afterwards catches anything left.
+	if !s.Leader.Stop(ctx, syscall.SIGINT, stopGrace) {
 		return nil
 	}
-	s.stopped, s.stopping = true, true
-	s.mu.Unlock()
-	// Only the postmaster gets SIGINT: it shuts its backends down in
-	// order; the group's SIGKILL afterwards catches anything left.
-	_ = syscall.Kill(s.PID(), syscall.SIGINT)
-	pgroup.Stop(ctx, s.PID(), syscall.SIGINT, stopGrace, s.done)
 	if err := os.RemoveAll(s.dir); err != nil {
 		return fmt.Errorf("postgres: remove %s: %w", s.dir, err)
 	}
@@ -200,23 +162,6 @@ func traversable(dir string) error {
 	}
 }
 
-// freePort returns a port that was free on loopback a moment ago, never
-// 5432.
-func freePort() (int, error) {
-	for range 5 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("postgres: find a free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port != systemPort {
-			return port, nil
-		}
-	}
-	return 0, errors.New("postgres: find a free port: kept getting 5432")
-}
-
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -224,21 +169,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// lastLines returns the last n non-empty lines of s, joined by " | ".
-func lastLines(s string, n int) string {
-	var ls []string
-	for l := range strings.SplitSeq(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			ls = append(ls, l)
-		}
-	}
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	if len(ls) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(ls, " | ")
 }

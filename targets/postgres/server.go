@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,11 +9,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/scalebench/scalebench/targets/internal/serverenv"
+	"github.com/scalebench/scalebench/targets/pgroup"
 )
 
 // BinDir is where Debian's PostgreSQL 15 binaries live.
@@ -67,19 +68,13 @@ type Options struct {
 
 // Server is a running PostgreSQL server.
 type Server struct {
-	cmd      *exec.Cmd
+	*pgroup.Leader
 	dir      string
 	logPath  string
 	port     int
 	role     string
 	version  string
 	settings map[string]string
-	done     chan struct{}
-
-	mu       sync.Mutex
-	stopping bool
-	exitErr  error
-	stopped  bool
 }
 
 // Find returns the folder holding the PostgreSQL 15 binaries, or an error
@@ -152,13 +147,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 func start(ctx context.Context, dir string, cred *syscall.Credential, opts Options) (*Server, error) {
 	port := opts.Port
 	if port == 0 {
-		p, err := freePort()
+		p, err := serverenv.FreePort("postgres", "127.0.0.1", systemPort)
 		if err != nil {
 			return nil, err
 		}
 		port = p
 	}
-	s := &Server{dir: dir, logPath: filepath.Join(dir, "postgres.log"), port: port, role: RolePrimary, done: make(chan struct{})}
+	s := &Server{dir: dir, logPath: filepath.Join(dir, "postgres.log"), port: port, role: RolePrimary}
 	if opts.Primary != "" {
 		s.role = RoleReplica
 	}
@@ -170,8 +165,8 @@ func start(ctx context.Context, dir string, cred *syscall.Credential, opts Optio
 		return nil, err
 	}
 	if err := s.waitReady(ctx); err != nil {
-		s.kill()
-		return nil, fmt.Errorf("postgres %s on port %d: %w; log: %s", s.role, port, err, lastLines(s.LogTail(), 5))
+		s.Abort()
+		return nil, fmt.Errorf("postgres %s on port %d: %w; log: %s", s.role, port, err, serverenv.LastLines(s.LogTail(), 5))
 	}
 	return s, nil
 }
@@ -203,7 +198,7 @@ func (s *Server) initData(ctx context.Context, cred *syscall.Credential, opts Op
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // stragglers of a finished run
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: %s: %w: %s", filepath.Base(argv[0]), err, lastLines(string(out), 5))
+		return fmt.Errorf("postgres: %s: %w: %s", filepath.Base(argv[0]), err, serverenv.LastLines(string(out), 5))
 	}
 	return nil
 }
@@ -229,23 +224,8 @@ func (s *Server) run(cred *syscall.Credential, opts Options) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("postgres: start: %w", err)
 	}
-	s.cmd = cmd
-	go s.wait()
+	s.Leader = pgroup.Watch(cmd, "postgres "+s.role)
 	return nil
-}
-
-// wait reaps the postmaster and records an unexpected exit.
-func (s *Server) wait() {
-	err := s.cmd.Wait()
-	s.mu.Lock()
-	if !s.stopping {
-		if err == nil {
-			err = errors.New("exit status 0")
-		}
-		s.exitErr = fmt.Errorf("postgres %s (pid %d) exited unexpectedly: %w", s.role, s.cmd.Process.Pid, err)
-	}
-	s.mu.Unlock()
-	close(s.done)
 }
 
 // waitReady connects until a query answers, the server exits or ctx
@@ -260,7 +240,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-s.done:
+		case <-s.Done():
 			return s.Err()
 		case <-ctx.Done():
 			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), err)

@@ -127,7 +127,7 @@ func treePIDs(pid int) []int {
 	out := []int{pid}
 	for i := 0; i < len(out); i++ {
 		for p, st := range stats {
-			if st.ppid == out[i] {
+			if st.PPID == out[i] {
 				out = append(out, p)
 			}
 		}

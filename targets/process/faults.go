@@ -276,7 +276,7 @@ func clusterWorkerPID(primary int, id string) (int, error) {
 		return 0, err
 	}
 	for pid, st := range stats {
-		if st.ppid != primary {
+		if st.PPID != primary {
 			continue
 		}
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
@@ -540,7 +540,7 @@ func childPIDs(pid int) []int {
 	stats, _ := allStats()
 	var out []int
 	for c, st := range stats {
-		if st.ppid == pid {
+		if st.PPID == pid {
 			out = append(out, c)
 		}
 	}

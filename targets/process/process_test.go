@@ -97,7 +97,7 @@ func allPIDs(t *testing.T, dep *Deployment) []int {
 	walk = func(pid int) {
 		out = append(out, pid)
 		for c, st := range stats {
-			if st.ppid == pid {
+			if st.PPID == pid {
 				walk(c)
 			}
 		}
@@ -576,18 +576,6 @@ func TestPlacement(t *testing.T) {
 		if m != strconv.Itoa(gen[0]) {
 			t.Errorf("after PinSelf(%v), a thread has Cpus_allowed_list %q (all: %s)", gen, m, out)
 		}
-	}
-}
-
-func TestParseStat(t *testing.T) {
-	line := "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 7 3 20 0 4 0 100 123456 789 18446744073709551615"
-	got, err := parseStat([]byte(line))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := procStat{ppid: 1, cpuTicks: 310, rssPages: 789}
-	if got != want {
-		t.Errorf("parseStat = %+v, want %+v", got, want)
 	}
 }
 

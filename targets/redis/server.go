@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/scalebench/scalebench/targets/internal/serverenv"
 	"github.com/scalebench/scalebench/targets/logtail"
 	"github.com/scalebench/scalebench/targets/pgroup"
 )
@@ -59,19 +59,13 @@ type Options struct {
 
 // Server is a running redis-server.
 type Server struct {
-	cmd     *exec.Cmd
+	*pgroup.Leader
 	dir     string
 	tempDir bool
 	logPath string
 	addr    string
 	port    int
 	version string
-	done    chan struct{} // closed when the process has been reaped
-
-	mu       sync.Mutex
-	stopping bool  // Stop was called: the exit is expected
-	exitErr  error // set when it exited without Stop
-	stopped  bool
 }
 
 // Find returns the path of redis-server on PATH, or an error saying how to
@@ -137,7 +131,7 @@ var errPortInUse = errors.New("port in use")
 func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) {
 	port := opts.Port
 	if port == 0 {
-		p, err := freePort(opts.Bind)
+		p, err := serverenv.FreePort("redis", opts.Bind, systemPort)
 		if err != nil {
 			return nil, err
 		}
@@ -176,36 +170,20 @@ func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) 
 		return nil, fmt.Errorf("redis: start %s: %w", bin, err)
 	}
 	s := &Server{
-		cmd: cmd, dir: dir, logPath: logPath, port: port,
+		Leader: pgroup.Watch(cmd, "redis-server"), dir: dir, logPath: logPath, port: port,
 		addr: net.JoinHostPort(opts.Bind, strconv.Itoa(port)),
-		done: make(chan struct{}),
 	}
-	go s.wait()
 	wctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	if err := s.waitReady(wctx); err != nil {
-		s.kill()
+		s.Abort()
 		tail := s.LogTail()
 		if strings.Contains(tail, "Address already in use") {
 			err = fmt.Errorf("%w: %w", errPortInUse, err)
 		}
-		return nil, fmt.Errorf("redis on port %d: %w; log: %s", port, err, lastLines(tail, 5))
+		return nil, fmt.Errorf("redis on port %d: %w; log: %s", port, err, serverenv.LastLines(tail, 5))
 	}
 	return s, nil
-}
-
-// wait reaps the process and records an unexpected exit.
-func (s *Server) wait() {
-	err := s.cmd.Wait()
-	s.mu.Lock()
-	if !s.stopping {
-		if err == nil {
-			err = errors.New("exit status 0")
-		}
-		s.exitErr = fmt.Errorf("redis-server (pid %d) exited unexpectedly: %w", s.cmd.Process.Pid, err)
-	}
-	s.mu.Unlock()
-	close(s.done)
 }
 
 // waitReady polls PING until it answers, the process exits or ctx ends.
@@ -219,7 +197,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-s.done:
+		case <-s.Done():
 			return s.Err()
 		case <-ctx.Done():
 			return fmt.Errorf("not ready: %w (last: %v)", ctx.Err(), err)
@@ -275,9 +253,6 @@ func (s *Server) Addr() string { return s.addr }
 // Port is the port it listens on.
 func (s *Server) Port() int { return s.port }
 
-// PID is the server's process id (also its process group id).
-func (s *Server) PID() int { return s.cmd.Process.Pid }
-
 // InstalledVersion is the version of the redis-server on PATH, from
 // `redis-server --version` ("Redis server v=7.0.15 …"), or "" when there is
 // none.
@@ -306,86 +281,20 @@ func (s *Server) Version() string { return s.version }
 // Dir is the server's working directory (holding redis.log).
 func (s *Server) Dir() string { return s.dir }
 
-// Done is closed when the process has exited, for any reason.
-func (s *Server) Done() <-chan struct{} { return s.done }
-
-// Err is non-nil once the server has exited without Stop being called
-// (it crashed, or Kill was used).
-func (s *Server) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.exitErr
-}
-
 // LogTail returns the end of the server's log.
 func (s *Server) LogTail() string { return logtail.Read(s.logPath, tailBytes) }
-
-// Kill sends SIGKILL to the server's process group and waits until it is
-// reaped. It simulates a crash: Err reports it. Stop must still be called
-// (it removes the temporary directory).
-func (s *Server) Kill() {
-	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
-	<-s.done
-}
-
-// kill ends the process after a failed start.
-func (s *Server) kill() {
-	s.mu.Lock()
-	s.stopping = true
-	s.mu.Unlock()
-	_ = syscall.Kill(-s.PID(), syscall.SIGKILL)
-	<-s.done
-}
 
 // Stop ends the server: SIGTERM to its process group, SIGKILL after a
 // grace period or when ctx ends, then waits until it is reaped and removes
 // the temporary directory. Safe to call more than once, and after Kill.
 func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
+	if !s.Leader.Stop(ctx, syscall.SIGTERM, stopGrace) {
 		return nil
 	}
-	s.stopped, s.stopping = true, true
-	s.mu.Unlock()
-	pgroup.Stop(ctx, s.PID(), syscall.SIGTERM, stopGrace, s.done)
 	if s.tempDir {
 		if err := os.RemoveAll(s.dir); err != nil {
 			return fmt.Errorf("redis: remove %s: %w", s.dir, err)
 		}
 	}
 	return nil
-}
-
-// freePort returns a port that was free on host a moment ago, never 6379.
-func freePort(host string) (int, error) {
-	for range 5 {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			return 0, fmt.Errorf("redis: find a free port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port != systemPort {
-			return port, nil
-		}
-	}
-	return 0, errors.New("redis: find a free port: kept getting 6379")
-}
-
-// lastLines returns the last n non-empty lines of s, joined by " | ".
-func lastLines(s string, n int) string {
-	var ls []string
-	for l := range strings.SplitSeq(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			ls = append(ls, l)
-		}
-	}
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	if len(ls) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(ls, " | ")
 }

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types"
@@ -55,8 +55,7 @@ type deployment struct {
 	configs  int               // nginx configs created so far
 	endpoint string
 
-	mu   sync.Mutex
-	down bool
+	down atomic.Bool // Down has run
 }
 
 var _ targets.Deployment = (*deployment)(nil)
@@ -248,13 +247,9 @@ func (dep *deployment) Logs() map[string]string {
 // with its own time bound when ctx is already cancelled and is safe to
 // call twice.
 func (dep *deployment) Down(ctx context.Context) error {
-	dep.mu.Lock()
-	if dep.down {
-		dep.mu.Unlock()
+	if !dep.down.CompareAndSwap(false, true) {
 		return nil
 	}
-	dep.down = true
-	dep.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	_, err := removeLabelled(ctx, dep.d.cli, LabelTarget+"="+dep.d.runID+"/"+dep.spec.Name, nil)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types/swarm"
@@ -56,7 +57,7 @@ type Driver struct {
 	mu       sync.Mutex
 	appImage string
 	warnings []string
-	closed   bool
+	closed   atomic.Bool // Close has run
 }
 
 // New connects to the engine, makes it a single-node swarm when it is not
@@ -183,13 +184,9 @@ func (d *Driver) Environment(env *results.Environment) {
 // engine a swarm, leaves it again. It runs even when ctx is already
 // cancelled and is safe to call twice.
 func (d *Driver) Close(ctx context.Context) error {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
+	if !d.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	d.closed = true
-	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	var errs []error

@@ -57,10 +57,7 @@ func TestRunGeneratorsDocker(t *testing.T) {
 // n agents exactly.
 func checkMerged(t *testing.T, out string, n int) *results.Run {
 	t.Helper()
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 2 {
 		t.Fatalf("run: %+v", run.Targets)
 	}

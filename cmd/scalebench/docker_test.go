@@ -96,10 +96,7 @@ func TestQuickstartDockerLeavesNothing(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	t.Logf("quickstart --quick under docker took %v", time.Since(start).Round(time.Millisecond))
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if run.Environment.Driver != "docker" || run.Environment.Components["docker"] == "" || !run.Environment.CPUBudgetEnforced {
 		t.Errorf("environment driver %q, components %v, budget enforced %v; want docker, its version, enforced",
 			run.Environment.Driver, run.Environment.Components, run.Environment.CPUBudgetEnforced)

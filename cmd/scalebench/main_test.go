@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/urfave/cli/v2"
+
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestMain lets the test binary stand in for the scalebench binary: the
@@ -37,6 +39,28 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
 	code = exitCode(run(append([]string{"scalebench"}, args...), &out, &errOut), &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// mustRunCLI runs the command line and fails the test unless it exits 0;
+// it returns the outputs.
+func mustRunCLI(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", args[0], code, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// readRun reads the results of the run in out, failing the test if it
+// cannot.
+func readRun(t *testing.T, out string) *results.Run {
+	t.Helper()
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
 }
 
 func TestValidate(t *testing.T) {

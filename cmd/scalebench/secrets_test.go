@@ -56,10 +56,7 @@ targets:
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	code, stdout, stderr := runCLI(t, "run", file, "--out", out, "--no-progress")
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	stdout, stderr := mustRunCLI(t, "run", file, "--out", out, "--no-progress")
 	if a, _ := gotAuth.Load().(string); a != "Bearer envtoken-9f8e7d6c5b" {
 		t.Errorf("server got Authorization %q, want the value from the environment", a)
 	}

@@ -37,10 +37,7 @@ func TestQuickstartSwarmLeavesNothing(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	t.Logf("quickstart --quick under swarm took %v", time.Since(start).Round(time.Millisecond))
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if run.Environment.Driver != "swarm" || !run.Environment.CPUBudgetEnforced {
 		t.Errorf("environment driver %q, budget enforced %v; want swarm, enforced", run.Environment.Driver, run.Environment.CPUBudgetEnforced)
 	}

@@ -57,10 +57,7 @@ func checkThreeOutcomes(t *testing.T, extra ...string) {
 	if code != 0 && code != exitGate {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	ratio := map[string]float64{}
 	p50 := map[string]float64{}
 	for _, tr := range run.Targets {
@@ -116,10 +113,7 @@ func TestWebSocketKilledInstance(t *testing.T) {
 		t.Fatal("run did not end within 40 s of killing the instance")
 	}
 	t.Logf("run took %v", time.Since(start).Round(time.Millisecond))
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 1 {
 		t.Fatalf("want one target with one step, got %+v", run.Targets)
 	}
@@ -195,10 +189,7 @@ func TestWebSocketReplicaKilled(t *testing.T) {
 				t.Fatal("run did not end within 30 s of killing a replica")
 			}
 			took := time.Since(start)
-			run, err := results.Read(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			run := readRun(t, out)
 			if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 1 {
 				t.Fatalf("want one target with one step, got %+v", run.Targets)
 			}

@@ -63,6 +63,16 @@ func readRun(t *testing.T, out string) *results.Run {
 	return run
 }
 
+// onlyTarget returns the one target of run, failing the test unless run
+// has exactly one target and it has steps steps.
+func onlyTarget(t *testing.T, run *results.Run, steps int) results.Target {
+	t.Helper()
+	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != steps {
+		t.Fatalf("want one target with %d steps, got %+v", steps, run.Targets)
+	}
+	return run.Targets[0]
+}
+
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		args     []string

@@ -114,10 +114,7 @@ func TestWebSocketKilledInstance(t *testing.T) {
 	}
 	t.Logf("run took %v", time.Since(start).Round(time.Millisecond))
 	run := readRun(t, out)
-	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 1 {
-		t.Fatalf("want one target with one step, got %+v", run.Targets)
-	}
-	tr := run.Targets[0]
+	tr := onlyTarget(t, run, 1)
 	if tr.Status != results.StatusFailed || !strings.Contains(tr.Error, "during step 1 (50 connections)") || !strings.Contains(tr.Error, "exited unexpectedly") {
 		t.Errorf("target status %q (%s), want failed: target died during step 1 (50 connections): instance exited unexpectedly", tr.Status, tr.Error)
 	}
@@ -190,10 +187,7 @@ func TestWebSocketReplicaKilled(t *testing.T) {
 			}
 			took := time.Since(start)
 			run := readRun(t, out)
-			if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 1 {
-				t.Fatalf("want one target with one step, got %+v", run.Targets)
-			}
-			tr := run.Targets[0]
+			tr := onlyTarget(t, run, 1)
 			s := tr.Steps[0]
 			w := s.WebSocket
 			t.Logf("killed a replica at %v, run took %v; status %s: %s; warnings %q",

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 	dc "github.com/ory/dockertest/v3/docker"
 
 	"github.com/scalebench/scalebench/load"
@@ -109,30 +106,14 @@ func TestRunInterruptGenerators(t *testing.T) {
 // nor the swarm the driver made is left.
 func TestRunGeneratorsSwarm(t *testing.T) {
 	dockerArgs(t)
-	ctx := context.Background()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	before, err := cli.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, leftNothing := swarmEngine(t)
 	out := t.TempDir()
 	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--driver", "swarm", "--generators", "2", "--agents-in", "swarm")
 	if code != 0 && code != 3 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	run := checkMerged(t, out, 2)
-	svcs, err := cli.ServiceList(ctx, types.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelRun+"="+run.ID))})
-	if err == nil && len(svcs) > 0 {
-		t.Errorf("%d services of run %s left behind", len(svcs), run.ID)
-	}
-	after, err := cli.Info(ctx)
-	if err != nil || after.Swarm.LocalNodeState != before.Swarm.LocalNodeState {
-		t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
-	}
+	leftNothing(run.ID)
 }
 
 // The scenario's generators: {count: 2} has the same effect as the flag.

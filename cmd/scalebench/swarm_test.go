@@ -20,16 +20,7 @@ import (
 // engine's swarm state is as it was found.
 func TestQuickstartSwarmLeavesNothing(t *testing.T) {
 	dockerArgs(t) // the engine and the offline images, with their variables set
-	ctx := context.Background()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	before, err := cli.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, leftNothing := swarmEngine(t)
 	out := t.TempDir()
 	start := time.Now()
 	code, stdout, stderr := runCLI(t, "run", "quickstart", "--quick", "--out", out, "--no-progress", "--driver", "swarm")
@@ -50,12 +41,33 @@ func TestQuickstartSwarmLeavesNothing(t *testing.T) {
 		}
 	}
 	checkNothingLeft(t, run.ID)
-	svcs, err := cli.ServiceList(ctx, types.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelRun+"="+run.ID))})
-	if err == nil && len(svcs) > 0 {
-		t.Errorf("%d services of run %s left behind", len(svcs), run.ID)
+	leftNothing(run.ID)
+}
+
+// swarmEngine connects to the Docker engine and notes its swarm state;
+// leftNothing fails the test if services of the run are left or the
+// swarm state is not as found.
+func swarmEngine(t *testing.T) (cli *client.Client, leftNothing func(runID string)) {
+	t.Helper()
+	ctx := context.Background()
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
 	}
-	after, err := cli.Info(ctx)
-	if err != nil || after.Swarm.LocalNodeState != before.Swarm.LocalNodeState {
-		t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
+	t.Cleanup(func() { cli.Close() })
+	before, err := cli.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli, func(runID string) {
+		t.Helper()
+		svcs, err := cli.ServiceList(ctx, types.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelRun+"="+runID))})
+		if err == nil && len(svcs) > 0 {
+			t.Errorf("%d services of run %s left behind", len(svcs), runID)
+		}
+		after, err := cli.Info(ctx)
+		if err != nil || after.Swarm.LocalNodeState != before.Swarm.LocalNodeState {
+			t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
+		}
 	}
 }

@@ -18,10 +18,7 @@ import (
 // the SLO is judged on the merged figures, and no agent is left running.
 func TestRunGenerators(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2")
 	checkMerged(t, out, 2)
 	if left := children(); len(left) > 0 {
 		t.Errorf("processes left behind: %v", left)
@@ -39,10 +36,7 @@ func TestRunGeneratorsDocker(t *testing.T) {
 		t.Fatalf("%v\nthis test needs a running Docker engine: install docker.io and start it (service docker start)", err)
 	}
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2", "--agents-in", "docker")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2", "--agents-in", "docker")
 	run := checkMerged(t, out, 2)
 	left, err := pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {"scalebench.run=" + run.ID}}})
 	if err != nil || len(left) > 0 {
@@ -108,10 +102,7 @@ func TestRunGeneratorsSwarm(t *testing.T) {
 	dockerArgs(t)
 	_, leftNothing := swarmEngine(t)
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--driver", "swarm", "--generators", "2", "--agents-in", "swarm")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--driver", "swarm", "--generators", "2", "--agents-in", "swarm")
 	run := checkMerged(t, out, 2)
 	leftNothing(run.ID)
 }
@@ -119,9 +110,6 @@ func TestRunGeneratorsSwarm(t *testing.T) {
 // The scenario's generators: {count: 2} has the same effect as the flag.
 func TestRunGeneratorsFromScenario(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny-generators.yaml", "--out", out, "--no-progress", "--quick")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny-generators.yaml", "--out", out, "--no-progress", "--quick")
 	checkMerged(t, out, 2)
 }

@@ -23,10 +23,7 @@ import (
 func runDBScenario(t *testing.T, args ...string) *results.Run {
 	t.Helper()
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, append([]string{"run"}, append(args, "--out", out, "--no-progress")...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, append([]string{"run"}, append(args, "--out", out, "--no-progress")...)...)
 	run := readRun(t, out)
 	for _, tr := range run.Targets {
 		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {

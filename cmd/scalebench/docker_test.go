@@ -91,10 +91,7 @@ func TestQuickstartDockerLeavesNothing(t *testing.T) {
 	args := dockerArgs(t)
 	out := t.TempDir()
 	start := time.Now()
-	code, stdout, stderr := runCLI(t, append([]string{"run", "quickstart", "--quick", "--out", out, "--no-progress"}, args...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, append([]string{"run", "quickstart", "--quick", "--out", out, "--no-progress"}, args...)...)
 	t.Logf("quickstart --quick under docker took %v", time.Since(start).Round(time.Millisecond))
 	run := readRun(t, out)
 	if run.Environment.Driver != "docker" || run.Environment.Components["docker"] == "" || !run.Environment.CPUBudgetEnforced {

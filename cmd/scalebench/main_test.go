@@ -52,6 +52,17 @@ func mustRunCLI(t *testing.T, args ...string) (stdout, stderr string) {
 	return stdout, stderr
 }
 
+// runCLIGated is mustRunCLI for a run that may also fail its gate (exit
+// 3: a verdict the test does not judge).
+func runCLIGated(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 && code != exitGate {
+		t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", args[0], code, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
 // readRun reads the results of the run in out, failing the test if it
 // cannot.
 func readRun(t *testing.T, out string) *results.Run {

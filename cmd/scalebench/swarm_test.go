@@ -23,10 +23,7 @@ func TestQuickstartSwarmLeavesNothing(t *testing.T) {
 	_, leftNothing := swarmEngine(t)
 	out := t.TempDir()
 	start := time.Now()
-	code, stdout, stderr := runCLI(t, "run", "quickstart", "--quick", "--out", out, "--no-progress", "--driver", "swarm")
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "quickstart", "--quick", "--out", out, "--no-progress", "--driver", "swarm")
 	t.Logf("quickstart --quick under swarm took %v", time.Since(start).Round(time.Millisecond))
 	run := readRun(t, out)
 	if run.Environment.Driver != "swarm" || !run.Environment.CPUBudgetEnforced {

@@ -53,10 +53,7 @@ func TestWebSocketThreeOutcomes(t *testing.T) {
 func checkThreeOutcomes(t *testing.T, extra ...string) {
 	t.Helper()
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, append([]string{"run", "testdata/ws-three.yaml", "--out", out, "--no-progress"}, extra...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	stdout, _ := runCLIGated(t, append([]string{"run", "testdata/ws-three.yaml", "--out", out, "--no-progress"}, extra...)...)
 	run := readRun(t, out)
 	ratio := map[string]float64{}
 	p50 := map[string]float64{}

@@ -13,13 +13,15 @@ func AddCounts(dst, src *results.Step) {
 	dst.Errors += src.Errors
 	dst.BytesIn += src.BytesIn
 	dst.BytesOut += src.BytesOut
-	dst.ErrorsByKind = addMap(dst.ErrorsByKind, src.ErrorsByKind)
-	dst.Instances = addMap(dst.Instances, src.Instances)
-	dst.RequestsByName = addMap(dst.RequestsByName, src.RequestsByName)
+	dst.ErrorsByKind = AddCountMap(dst.ErrorsByKind, src.ErrorsByKind)
+	dst.Instances = AddCountMap(dst.Instances, src.Instances)
+	dst.RequestsByName = AddCountMap(dst.RequestsByName, src.RequestsByName)
 	dst.Generator.Saturated = dst.Generator.Saturated || src.Generator.Saturated
 }
 
-func addMap(dst, src map[string]uint64) map[string]uint64 {
+// AddCountMap adds the counts of src into dst, allocating dst when it is
+// nil and src is not empty, and returns dst.
+func AddCountMap(dst, src map[string]uint64) map[string]uint64 {
 	if len(src) == 0 {
 		return dst
 	}

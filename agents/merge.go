@@ -9,6 +9,7 @@ import (
 
 	"github.com/scalebench/scalebench/load"
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
 )
 
 // Merge combines the same step as measured by several agents into one.
@@ -65,21 +66,12 @@ func sumCounts(parts []results.Step) results.Step {
 		m.ElapsedS = max(m.ElapsedS, p.ElapsedS)
 		m.OfferedRate += p.OfferedRate
 		m.Concurrency += p.Concurrency
-		m.Requests += p.Requests
-		m.Scheduled += p.Scheduled
-		m.Unsent += p.Unsent
-		m.Errors += p.Errors
+		stats.AddCounts(&m, &p)
 		m.AchievedRate += p.AchievedRate
 		m.Throughput += p.Throughput
-		m.BytesIn += p.BytesIn
-		m.BytesOut += p.BytesOut
-		m.ErrorsByKind = addCounts(m.ErrorsByKind, p.ErrorsByKind)
-		m.Instances = addCounts(m.Instances, p.Instances)
-		m.RequestsByName = addCounts(m.RequestsByName, p.RequestsByName)
 		m.Generator.CPUsAvailable += p.Generator.CPUsAvailable
 		m.Generator.Workers += p.Generator.Workers
 		m.Generator.CPUCores += p.Generator.CPUCores
-		m.Generator.Saturated = m.Generator.Saturated || p.Generator.Saturated
 		if p.LittlesLaw == nil {
 			little = nil
 		} else if little != nil {
@@ -103,16 +95,6 @@ func sumCounts(parts []results.Step) results.Step {
 	}
 	m.LittlesLaw = little
 	return m
-}
-
-func addCounts(into, from map[string]uint64) map[string]uint64 {
-	for k, n := range from {
-		if into == nil {
-			into = make(map[string]uint64, len(from))
-		}
-		into[k] += n
-	}
-	return into
 }
 
 // mergeHistograms merges the parts' histograms under key; nil when no

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/scalebench/scalebench/app/cpuwork"
 )
 
 // Environment a driver sets so that every instance of one target shares a
@@ -83,14 +85,10 @@ func (c *contention) hold(ctx context.Context, serial, coherency time.Duration) 
 		}
 		defer unlock()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return d, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
+	if err := cpuwork.Wait(ctx, d); err != nil {
+		return 0, err
 	}
+	return d, nil
 }
 
 // flock locks the shared file, opened once per process.

@@ -104,14 +104,9 @@ func handleIO(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
+	if cpuwork.Wait(r.Context(), d) == nil {
 		_, _ = w.Write([]byte("ok\n"))
-	case <-r.Context().Done():
-		// The client went away; nothing to answer.
-	}
+	} // else the client went away; nothing to answer.
 }
 
 // durationParam parses the query parameter name as a Go duration (a bare

@@ -37,6 +37,13 @@ func (s server) probe(i int, rate float64) Observation {
 // run drives a search against srv and returns its result and the rates probed.
 func run(t *testing.T, cfg Config, srv server) (Result, []float64) {
 	t.Helper()
+	return drive(t, cfg, func(i int, rate float64) Observation { return srv.probe(i, rate) })
+}
+
+// drive runs a search with cfg to its end, asking observe for the
+// outcome of probe i at rate, and returns its result and the rates probed.
+func drive(t *testing.T, cfg Config, observe func(i int, rate float64) Observation) (Result, []float64) {
+	t.Helper()
 	s := NewSearch(cfg)
 	var rates []float64
 	for i := 0; ; i++ {
@@ -48,7 +55,7 @@ func run(t *testing.T, cfg Config, srv server) (Result, []float64) {
 			t.Fatal("search did not end after 100 probes")
 		}
 		rates = append(rates, rate)
-		s.Record(srv.probe(i, rate))
+		s.Record(observe(i, rate))
 	}
 	return s.Result(), rates
 }
@@ -101,26 +108,18 @@ func TestSearchRepeatsPassBelowAndFailAbove(t *testing.T) {
 }
 
 func TestSearchExplainedFailIsNotRepeated(t *testing.T) {
-	s := NewSearch(Config{From: 100, To: 1000, Resolution: 1})
-	var probes []float64
-	for {
-		rate, ok := s.Next()
-		if !ok {
-			break
-		}
-		probes = append(probes, rate)
-		o := Observation{Rate: rate, Outcome: Pass}
+	r, probes := drive(t, Config{From: 100, To: 1000, Resolution: 1}, func(_ int, rate float64) Observation {
 		if rate > 150 {
-			o = Observation{Rate: rate, Outcome: Fail, Reason: ReasonSaturation, Explained: true}
+			return Observation{Rate: rate, Outcome: Fail, Reason: ReasonSaturation, Explained: true}
 		}
-		s.Record(o)
-	}
+		return Observation{Rate: rate, Outcome: Pass}
+	})
 	// 100 pass, 200 fail (explained), converged at resolution 1: repeat 100 only.
 	want := []float64{100, 200, 100}
 	if len(probes) != len(want) {
 		t.Fatalf("probes %v, want %v", probes, want)
 	}
-	if r := s.Result(); r.Reason != ReasonSaturation || r.Rate != 100 {
+	if r.Reason != ReasonSaturation || r.Rate != 100 {
 		t.Errorf("result %+v", r)
 	}
 }
@@ -140,35 +139,21 @@ func TestSearchGeneratorCeiling(t *testing.T) {
 }
 
 func TestSearchNoRequestsIsNeverAPass(t *testing.T) {
-	s := NewSearch(Config{From: 100, To: 1000})
-	for {
-		rate, ok := s.Next()
-		if !ok {
-			break
-		}
-		s.Record(Observation{Rate: rate, Outcome: Invalid, Reason: ReasonNoRequests})
-	}
-	if r := s.Result(); r.Rate != 0 || r.Stop != StopBelowFrom {
+	r, _ := drive(t, Config{From: 100, To: 1000}, func(_ int, rate float64) Observation {
+		return Observation{Rate: rate, Outcome: Invalid, Reason: ReasonNoRequests}
+	})
+	if r.Rate != 0 || r.Stop != StopBelowFrom {
 		t.Errorf("result %+v, want no capacity, below from", r)
 	}
 }
 
 func TestSearchLateGeneratorIsNotACeiling(t *testing.T) {
-	s := NewSearch(Config{From: 20, To: 1000})
-	var rates []float64
-	for {
-		rate, ok := s.Next()
-		if !ok {
-			break
-		}
-		rates = append(rates, rate)
-		o := Observation{Rate: rate, Outcome: Pass}
+	r, rates := drive(t, Config{From: 20, To: 1000}, func(_ int, rate float64) Observation {
 		if rate >= 80 {
-			o = Observation{Rate: rate, Outcome: Invalid, Reason: ReasonLate, Detail: "sent late"}
+			return Observation{Rate: rate, Outcome: Invalid, Reason: ReasonLate, Detail: "sent late"}
 		}
-		s.Record(o)
-	}
-	r := s.Result()
+		return Observation{Rate: rate, Outcome: Pass}
+	})
 	if r.Stop != StopInvalid || r.Rate != 40 || !r.LowerBound || r.Hi != 0 {
 		t.Errorf("result %+v (rates %v), want stop invalid at 80, capacity ≥ 40", r, rates)
 	}
@@ -207,24 +192,16 @@ func TestNiceRate(t *testing.T) {
 // A run of invalid probes at a rate that passed before (a confirmation)
 // ends the search too, instead of probing it forever.
 func TestSearchInvalidRunAfterAPass(t *testing.T) {
-	s := NewSearch(Config{From: 40, To: 1000, Resolution: 0.5})
-	var rates []float64
-	for {
-		rate, ok := s.Next()
-		if !ok {
-			break
-		}
-		rates = append(rates, rate)
-		o := Observation{Rate: rate, Outcome: Fail, Reason: ReasonP99}
+	r, rates := drive(t, Config{From: 40, To: 1000, Resolution: 0.5}, func(i int, rate float64) Observation {
 		switch {
-		case rate == 40 && len(rates) == 1:
-			o = Observation{Rate: rate, Outcome: Pass}
+		case rate == 40 && i == 0:
+			return Observation{Rate: rate, Outcome: Pass}
 		case rate == 40:
-			o = Observation{Rate: rate, Outcome: Invalid, Reason: ReasonLate}
+			return Observation{Rate: rate, Outcome: Invalid, Reason: ReasonLate}
 		}
-		s.Record(o)
-	}
-	if r := s.Result(); r.Stop != StopInvalid || len(rates) > 6 {
+		return Observation{Rate: rate, Outcome: Fail, Reason: ReasonP99}
+	})
+	if r.Stop != StopInvalid || len(rates) > 6 {
 		t.Errorf("stop %q after rates %v; want invalid after three invalid confirmations", r.Stop, rates)
 	}
 }

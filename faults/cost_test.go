@@ -21,14 +21,16 @@ func steady(t0, n int) []results.Point {
 
 func f64(x float64) *float64 { return &x }
 
-func TestCost(t *testing.T) {
-	spike := func(tl []results.Point, i int, errs uint64, p99 float64) []results.Point {
-		tl[i].Errors, tl[i].P99, tl[i].Max = errs, p99, p99*2
-		if errs > 0 {
-			tl[i].ErrorsByKind = map[string]uint64{"status_502": errs}
-		}
-		return tl
+// spike gives second i of tl errs 502 errors and a p99 of p99 ms.
+func spike(tl []results.Point, i int, errs uint64, p99 float64) []results.Point {
+	tl[i].Errors, tl[i].P99, tl[i].Max = errs, p99, p99*2
+	if errs > 0 {
+		tl[i].ErrorsByKind = map[string]uint64{"status_502": errs}
 	}
+	return tl
+}
+
+func TestCost(t *testing.T) {
 	tests := []struct {
 		name string
 		tl   []results.Point

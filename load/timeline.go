@@ -6,6 +6,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/scalebench/scalebench/results"
+	"github.com/scalebench/scalebench/stats"
 )
 
 // maxPoints bounds a step's timeline. When a step reaches it, neighbouring
@@ -97,7 +98,7 @@ func mergePoints(a, b point) point {
 		cpuSum:   a.cpuSum + b.cpuSum,
 		cpuN:     a.cpuN + b.cpuN,
 		rss:      max(a.rss, b.rss),
-		kinds:    addKinds(addKinds(nil, a.kinds), b.kinds),
+		kinds:    stats.AddCountMap(stats.AddCountMap(nil, a.kinds), b.kinds),
 	}
 	if m.requests > 0 {
 		m.p50 = (a.p50*float64(a.requests) + b.p50*float64(b.requests)) / float64(m.requests)
@@ -166,18 +167,4 @@ func (t *timeline) result() []results.Point {
 		}
 	}
 	return out
-}
-
-// addKinds adds the counts of b to a (allocating a when needed).
-func addKinds(a, b map[string]uint64) map[string]uint64 {
-	if len(b) == 0 {
-		return a
-	}
-	if a == nil {
-		a = make(map[string]uint64, len(b))
-	}
-	for k, n := range b {
-		a[k] += n
-	}
-	return a
 }

@@ -6,15 +6,7 @@ import "strings"
 // line breaks included, becomes a space and invisible direction controls
 // (bidi overrides, isolates, marks) are dropped.
 func Line(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case isControl(r):
-			return ' '
-		case isBidi(r):
-			return -1
-		}
-		return r
-	}, s)
+	return strings.Map(lineRune, s)
 }
 
 // Text is Line for text of several lines: line breaks and tabs stay, a
@@ -23,18 +15,26 @@ func Line(s string) string {
 func Text(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
+		switch r {
+		case '\n', '\t':
 			return r
-		case r == '\r':
+		case '\r':
 			return '\n'
-		case isControl(r):
-			return ' '
-		case isBidi(r):
-			return -1
 		}
-		return r
+		return lineRune(r)
 	}, s)
+}
+
+// lineRune is what Line makes of r: a space for a control character,
+// -1 (dropped) for a direction control, r itself otherwise.
+func lineRune(r rune) rune {
+	switch {
+	case isControl(r):
+		return ' '
+	case isBidi(r):
+		return -1
+	}
+	return r
 }
 
 // isControl reports C0 and C1 control characters and DEL.

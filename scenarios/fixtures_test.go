@@ -48,7 +48,28 @@ func glob(t *testing.T, pattern string) []string {
 // TestInvalidFixtures parses each fixtures/scenarios/invalid/X.yaml and
 // compares the error with X.err, line for line.
 func TestInvalidFixtures(t *testing.T) {
-	for _, file := range glob(t, filepath.Join(fixtures, "invalid", "*.yaml")) {
+	forEachFixture(t, "invalid", func(t *testing.T, file, name string, s *Scenario, err error) {
+		if err == nil {
+			t.Fatalf("Parse(%s) = %+v, nil; want an error", name, s)
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("Parse(%s) error is %T (%v), want *Error", name, err, err)
+		}
+		for _, p := range e.Problems {
+			if p.File != name || p.Line < 1 || p.Msg == "" {
+				t.Errorf("problem %+v: want File %q, Line ≥ 1 and a message", p, name)
+			}
+		}
+		golden(t, strings.TrimSuffix(file, ".yaml")+".err", []byte(err.Error()+"\n"))
+	})
+}
+
+// forEachFixture parses each fixtures/scenarios/dir/*.yaml in a subtest
+// and hands check the file, its base name and what Parse returned.
+func forEachFixture(t *testing.T, dir string, check func(t *testing.T, file, name string, s *Scenario, err error)) {
+	t.Helper()
+	for _, file := range glob(t, filepath.Join(fixtures, dir, "*.yaml")) {
 		name := filepath.Base(file)
 		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
 			data, err := os.ReadFile(file)
@@ -56,19 +77,7 @@ func TestInvalidFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			s, err := Parse(name, data)
-			if err == nil {
-				t.Fatalf("Parse(%s) = %+v, nil; want an error", name, s)
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Parse(%s) error is %T (%v), want *Error", name, err, err)
-			}
-			for _, p := range e.Problems {
-				if p.File != name || p.Line < 1 || p.Msg == "" {
-					t.Errorf("problem %+v: want File %q, Line ≥ 1 and a message", p, name)
-				}
-			}
-			golden(t, strings.TrimSuffix(file, ".yaml")+".err", []byte(err.Error()+"\n"))
+			check(t, file, name, s, err)
 		})
 	}
 }
@@ -76,24 +85,16 @@ func TestInvalidFixtures(t *testing.T) {
 // TestValidFixtures loads each fixtures/scenarios/valid/X.yaml and compares
 // the scenario, defaults applied, with X.golden.json.
 func TestValidFixtures(t *testing.T) {
-	for _, file := range glob(t, filepath.Join(fixtures, "valid", "*.yaml")) {
-		name := filepath.Base(file)
-		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := Parse(name, data)
-			if err != nil {
-				t.Fatalf("Parse(%s) error:\n%v", name, err)
-			}
-			got, err := json.MarshalIndent(s, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden(t, strings.TrimSuffix(file, ".yaml")+".golden.json", append(got, '\n'))
-		})
-	}
+	forEachFixture(t, "valid", func(t *testing.T, file, name string, s *Scenario, err error) {
+		if err != nil {
+			t.Fatalf("Parse(%s) error:\n%v", name, err)
+		}
+		got, err := json.MarshalIndent(s, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, strings.TrimSuffix(file, ".yaml")+".golden.json", append(got, '\n'))
+	})
 }
 
 // TestShippedScenarios loads every built-in suite and example.

@@ -27,15 +27,15 @@ func Pool(trials []results.Step) results.Step {
 	st := trials[0]
 	st.Trials, st.Warnings, st.Sections, st.Timeline = nil, nil, nil, nil
 	st.ErrorsByKind, st.Instances, st.RequestsByName = nil, nil, nil
+	st.Requests, st.Scheduled, st.Unsent, st.Errors, st.BytesIn, st.BytesOut = 0, 0, 0, 0, 0, 0
+	st.DurationS, st.ElapsedS, st.Resources.Samples = 0, 0, 0
 	st.Valid = true
 	var elapsed float64
 	sum := weighted{}
 	for i := range trials {
 		tr := &trials[i]
 		k := i + 1
-		if i > 0 {
-			addCounts(&st, tr)
-		}
+		addCounts(&st, tr)
 		st.Valid = st.Valid && tr.Valid
 		for _, w := range tr.Warnings {
 			st.Warnings = append(st.Warnings, fmt.Sprintf("trial %d: %s", k, w))
@@ -48,9 +48,6 @@ func Pool(trials []results.Step) results.Step {
 			p.T += elapsed
 			st.Timeline = append(st.Timeline, p)
 		}
-		st.ErrorsByKind = addMap(st.ErrorsByKind, tr.ErrorsByKind)
-		st.Instances = addMap(st.Instances, tr.Instances)
-		st.RequestsByName = addMap(st.RequestsByName, tr.RequestsByName)
 		sum.add(tr)
 		elapsed += tr.ElapsedS
 		st.Trials = append(st.Trials, trialOf(k, tr))
@@ -65,36 +62,17 @@ func Pool(trials []results.Step) results.Step {
 	return st
 }
 
-// addCounts adds tr's counts into st.
+// addCounts adds tr's counts, durations and resource figures into st.
 func addCounts(st, tr *results.Step) {
-	st.Requests += tr.Requests
-	st.Scheduled += tr.Scheduled
-	st.Unsent += tr.Unsent
-	st.Errors += tr.Errors
-	st.BytesIn += tr.BytesIn
-	st.BytesOut += tr.BytesOut
+	AddCounts(st, tr)
 	st.DurationS += tr.DurationS
 	st.ElapsedS += tr.ElapsedS
 	st.Resources.CPUCoresMax = max(st.Resources.CPUCoresMax, tr.Resources.CPUCoresMax)
 	st.Resources.RSSBytesMax = max(st.Resources.RSSBytesMax, tr.Resources.RSSBytesMax)
 	st.Resources.Samples += tr.Resources.Samples
-	st.Generator.Saturated = st.Generator.Saturated || tr.Generator.Saturated
 	if tr.LittlesLaw != nil && !tr.LittlesLaw.Holds {
 		st.LittlesLaw = tr.LittlesLaw
 	}
-}
-
-func addMap(dst, src map[string]uint64) map[string]uint64 {
-	if len(src) == 0 {
-		return dst
-	}
-	if dst == nil {
-		dst = map[string]uint64{}
-	}
-	for k, v := range src {
-		dst[k] += v
-	}
-	return dst
 }
 
 // weighted accumulates rates weighted by each trial's elapsed time.

@@ -143,16 +143,10 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
 	}
 	n := h.shards[Route(id, len(h.shards))].reader()
 	hd.Set(dbmeter.HeaderNode, n.name)
-	c, err := h.acquire(w, r.Context(), n)
-	if err != nil {
-		http.Error(w, "db: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	defer c.Release()
-	hd.Set(dbmeter.HeaderReadAt, strconv.FormatInt(time.Now().UnixNano(), 10))
-	var u User
-	err = c.QueryRow(r.Context(), readUser, id).Scan(&u.ID, &u.Name, &u.Email, &u.Score, &u.Version)
-	if !h.queryOK(w, n, err) {
+	u, ok := h.queryUser(w, r, n, readUser, id, func() {
+		hd.Set(dbmeter.HeaderReadAt, strconv.FormatInt(time.Now().UnixNano(), 10))
+	})
+	if !ok {
 		return
 	}
 	hd.Set(dbmeter.HeaderVersion, strconv.FormatInt(u.Version, 10))
@@ -179,15 +173,8 @@ func (h *Handler) postUser(w http.ResponseWriter, r *http.Request) {
 	hd.Set(dbmeter.HeaderOp, dbmeter.OpWrite)
 	hd.Set(dbmeter.HeaderKey, strconv.FormatInt(id, 10))
 	hd.Set(dbmeter.HeaderNode, n.name)
-	c, err := h.acquire(w, r.Context(), n)
-	if err != nil {
-		http.Error(w, "db: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	defer c.Release()
-	var u User
-	err = c.QueryRow(r.Context(), "UPDATE users SET score = score + 1, version = version + 1, updated_at = now() WHERE id = $1 RETURNING id, name, email, score, version", id).Scan(&u.ID, &u.Name, &u.Email, &u.Score, &u.Version)
-	if !h.queryOK(w, n, err) {
+	u, ok := h.queryUser(w, r, n, "UPDATE users SET score = score + 1, version = version + 1, updated_at = now() WHERE id = $1 RETURNING id, name, email, score, version", id, func() {})
+	if !ok {
 		return
 	}
 	if h.rdb != nil {
@@ -202,6 +189,23 @@ func (h *Handler) postUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // queryOK writes the error response for a failed query (404 for no row).
+// queryUser runs query with id on node n and scans the user row it
+// returns; acquired runs once a connection is held, just before the
+// query. False when it has already answered w (no connection, or the
+// query failed).
+func (h *Handler) queryUser(w http.ResponseWriter, r *http.Request, n *node, query string, id int64, acquired func()) (User, bool) {
+	c, err := h.acquire(w, r.Context(), n)
+	if err != nil {
+		http.Error(w, "db: "+err.Error(), http.StatusServiceUnavailable)
+		return User{}, false
+	}
+	defer c.Release()
+	acquired()
+	var u User
+	err = c.QueryRow(r.Context(), query, id).Scan(&u.ID, &u.Name, &u.Email, &u.Score, &u.Version)
+	return u, h.queryOK(w, n, err)
+}
+
 func (h *Handler) queryOK(w http.ResponseWriter, n *node, err error) bool {
 	switch {
 	case err == nil:

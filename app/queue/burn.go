@@ -20,14 +20,10 @@ const MaxDuration = 10 * time.Second
 // do performs one job's work: CPU burns d of thread CPU time, IO waits d.
 func do(ctx context.Context, work string, d time.Duration) error {
 	if work == WorkIO {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return fmt.Errorf("work cancelled: %w", ctx.Err())
+		if err := cpuwork.Wait(ctx, d); err != nil {
+			return fmt.Errorf("work cancelled: %w", err)
 		}
+		return nil
 	}
 	_, err := cpuwork.Burn(ctx, d)
 	return err

@@ -177,7 +177,7 @@ func (h *Handler) run(ctx context.Context, n string, tr Trace) span {
 		sp.failed = true
 	}
 	if node.DBUs > 0 && !sp.failed {
-		sp.failed = sleep(ctx, time.Duration(node.DBUs)*time.Microsecond) != nil
+		sp.failed = cpuwork.Wait(ctx, time.Duration(node.DBUs)*time.Microsecond) != nil
 	}
 	for _, c := range node.Calls {
 		if sp.failed {
@@ -255,16 +255,4 @@ func (h *Handler) serveStats(w http.ResponseWriter) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(st)
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

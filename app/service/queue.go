@@ -9,6 +9,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/scalebench/scalebench/app/cpuwork"
 )
 
 // Redis Stream names of the queue hops: one stream per consumed service,
@@ -109,7 +111,7 @@ func (h *Handler) process(ctx context.Context, n string, m goredis.XMessage) {
 
 // pause sleeps backoff (or until ctx ends) and returns the next backoff.
 func pause(ctx context.Context, backoff time.Duration) time.Duration {
-	_ = sleep(ctx, backoff)
+	_ = cpuwork.Wait(ctx, backoff)
 	return min(2*backoff, time.Second)
 }
 

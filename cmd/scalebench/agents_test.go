@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 	dc "github.com/ory/dockertest/v3/docker"
 
 	"github.com/scalebench/scalebench/load"
@@ -21,10 +18,7 @@ import (
 // the SLO is judged on the merged figures, and no agent is left running.
 func TestRunGenerators(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2")
 	checkMerged(t, out, 2)
 	if left := children(); len(left) > 0 {
 		t.Errorf("processes left behind: %v", left)
@@ -42,10 +36,7 @@ func TestRunGeneratorsDocker(t *testing.T) {
 		t.Fatalf("%v\nthis test needs a running Docker engine: install docker.io and start it (service docker start)", err)
 	}
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2", "--agents-in", "docker")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--generators", "2", "--agents-in", "docker")
 	run := checkMerged(t, out, 2)
 	left, err := pool.Client.ListContainers(dc.ListContainersOptions{All: true, Filters: map[string][]string{"label": {"scalebench.run=" + run.ID}}})
 	if err != nil || len(left) > 0 {
@@ -57,14 +48,8 @@ func TestRunGeneratorsDocker(t *testing.T) {
 // n agents exactly.
 func checkMerged(t *testing.T, out string, n int) *results.Run {
 	t.Helper()
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 2 {
-		t.Fatalf("run: %+v", run.Targets)
-	}
-	tr := run.Targets[0]
+	run := readRun(t, out)
+	tr := onlyTarget(t, run, 2)
 	for _, s := range tr.Steps {
 		if len(s.Agents) != n {
 			t.Fatalf("step %d: %d agents, want %d (warnings %v)", s.Index, len(s.Agents), n, s.Warnings)
@@ -115,38 +100,16 @@ func TestRunInterruptGenerators(t *testing.T) {
 // nor the swarm the driver made is left.
 func TestRunGeneratorsSwarm(t *testing.T) {
 	dockerArgs(t)
-	ctx := context.Background()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	before, err := cli.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, leftNothing := swarmEngine(t)
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--driver", "swarm", "--generators", "2", "--agents-in", "swarm")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress", "--quick", "--driver", "swarm", "--generators", "2", "--agents-in", "swarm")
 	run := checkMerged(t, out, 2)
-	svcs, err := cli.ServiceList(ctx, types.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelRun+"="+run.ID))})
-	if err == nil && len(svcs) > 0 {
-		t.Errorf("%d services of run %s left behind", len(svcs), run.ID)
-	}
-	after, err := cli.Info(ctx)
-	if err != nil || after.Swarm.LocalNodeState != before.Swarm.LocalNodeState {
-		t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
-	}
+	leftNothing(run.ID)
 }
 
 // The scenario's generators: {count: 2} has the same effect as the flag.
 func TestRunGeneratorsFromScenario(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny-generators.yaml", "--out", out, "--no-progress", "--quick")
-	if code != 0 && code != 3 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "testdata/tiny-generators.yaml", "--out", out, "--no-progress", "--quick")
 	checkMerged(t, out, 2)
 }

@@ -16,14 +16,8 @@ import (
 // recorded in order.
 func TestRunCapacitySearch(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/capacity.yaml", "--out", out, "--no-progress")
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stdout, _ := mustRunCLI(t, "run", "testdata/capacity.yaml", "--out", out, "--no-progress")
+	run := readRun(t, out)
 	tr := run.Targets[0]
 	const limit, resolution = 50, 0.1
 	s := tr.Search
@@ -65,14 +59,8 @@ func TestRunCapacitySearch(t *testing.T) {
 // measured range the model must agree with the measurements.
 func TestRunScalingSweep(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/sweep.yaml", "--out", out, "--no-progress")
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stdout, _ := mustRunCLI(t, "run", "testdata/sweep.yaml", "--out", out, "--no-progress")
+	run := readRun(t, out)
 	if len(run.Targets) != 3 || run.Targets[2].Name != "rep@3" || run.Targets[2].SweepSize != 3 {
 		t.Fatalf("targets %d; want rep@1..rep@3", len(run.Targets))
 	}

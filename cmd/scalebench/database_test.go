@@ -23,14 +23,8 @@ import (
 func runDBScenario(t *testing.T, args ...string) *results.Run {
 	t.Helper()
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, append([]string{"run"}, append(args, "--out", out, "--no-progress")...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runCLIGated(t, append([]string{"run"}, append(args, "--out", out, "--no-progress")...)...)
+	run := readRun(t, out)
 	for _, tr := range run.Targets {
 		if tr.Status != results.StatusOK || len(tr.Steps) == 0 || tr.Steps[0].Database == nil {
 			t.Fatalf("%s: status %q (%s), want ok with database figures", tr.Name, tr.Status, tr.Error)
@@ -195,10 +189,7 @@ func interruptDB(t *testing.T, out string, started func() bool, args ...string) 
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not return within 60 s of SIGINT")
 	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if len(run.Targets) != 2 || run.Targets[0].Status != results.StatusInterrupted || run.Targets[1].Status != results.StatusSkipped {
 		t.Errorf("targets = %+v, want first interrupted and second skipped", run.Targets)
 	}

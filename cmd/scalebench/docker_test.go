@@ -91,15 +91,9 @@ func TestQuickstartDockerLeavesNothing(t *testing.T) {
 	args := dockerArgs(t)
 	out := t.TempDir()
 	start := time.Now()
-	code, stdout, stderr := runCLI(t, append([]string{"run", "quickstart", "--quick", "--out", out, "--no-progress"}, args...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, append([]string{"run", "quickstart", "--quick", "--out", out, "--no-progress"}, args...)...)
 	t.Logf("quickstart --quick under docker took %v", time.Since(start).Round(time.Millisecond))
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if run.Environment.Driver != "docker" || run.Environment.Components["docker"] == "" || !run.Environment.CPUBudgetEnforced {
 		t.Errorf("environment driver %q, components %v, budget enforced %v; want docker, its version, enforced",
 			run.Environment.Driver, run.Environment.Components, run.Environment.CPUBudgetEnforced)

@@ -55,9 +55,6 @@ func TestRunNeutralisesControlCharacters(t *testing.T) {
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCLI(t, "run", file, "--out", filepath.Join(dir, "out"), "--no-progress")
-	if code != 0 {
-		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
-	}
+	stdout, stderr := mustRunCLI(t, "run", file, "--out", filepath.Join(dir, "out"), "--no-progress")
 	assertNoControls(t, "run output", stdout+stderr)
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalebench/scalebench/results"
 	"github.com/scalebench/scalebench/targets/docker"
 )
 
@@ -23,14 +22,8 @@ func TestDockerNginxFallbackIsVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	code, stdout, stderr := runCLI(t, append([]string{"run", file, "--out", out, "--no-progress"}, args...)...)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stdout, _ := mustRunCLI(t, append([]string{"run", file, "--out", out, "--no-progress"}, args...)...)
+	run := readRun(t, out)
 	found := false
 	for _, w := range run.Warnings {
 		found = found || strings.HasPrefix(w, "fallback: ") && strings.Contains(w, "Go balancer")

@@ -19,14 +19,8 @@ func runScenario(t *testing.T, yaml string, extra ...string) map[string]results.
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "run")
-	code, stdout, stderr := runCLI(t, append([]string{"run", path, "--out", out, "--no-progress"}, extra...)...)
-	if code != 0 {
-		t.Fatalf("run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mustRunCLI(t, append([]string{"run", path, "--out", out, "--no-progress"}, extra...)...)
+	run := readRun(t, out)
 	got := map[string]results.Target{}
 	for _, tr := range run.Targets {
 		if tr.Status != results.StatusOK {

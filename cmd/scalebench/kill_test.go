@@ -125,10 +125,7 @@ func checkAbandoned(t *testing.T, state, id, dir, target string) {
 	if code != 0 || !strings.Contains(stdout, "cleaned up after abandoned run "+id) {
 		t.Errorf("clean: exit %d, stdout %q, stderr %q; want it to report run %s", code, stdout, stderr, id)
 	}
-	run, err := results.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, dir)
 	if run.Status != results.RunAbandoned {
 		t.Errorf("results.json status %q, want %q", run.Status, results.RunAbandoned)
 	}
@@ -233,10 +230,7 @@ func TestKill9GuardToo(t *testing.T) {
 	if left := leftovers(rec, pids); len(left) > 0 {
 		t.Errorf("after the next run, still there: %v", left)
 	}
-	run, err := results.Read(next)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, next)
 	if !slices.ContainsFunc(run.Warnings, func(w string) bool { return strings.Contains(w, rec.RunID) }) {
 		t.Errorf("next run's warnings %q do not mention the abandoned run", run.Warnings)
 	}

@@ -15,10 +15,7 @@ import (
 // document strictly with the Kubernetes API types.
 func TestKubernetesExport(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "kubernetes", "export", "--out", out, "--app-image", "registry.example/scalebench/app:1", "--nginx-image", "nginx:1.27", "--redis-image", "redis:7")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
-	}
+	mustRunCLI(t, "kubernetes", "export", "--out", out, "--app-image", "registry.example/scalebench/app:1", "--nginx-image", "nginx:1.27", "--redis-image", "redis:7")
 	dec := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
 	for target, want := range map[string][]string{
 		"single":   {"Namespace", "Service", "Deployment"},
@@ -70,10 +67,7 @@ func TestAgentsInKubernetesNeedsTheDriver(t *testing.T) {
 // decoded strictly with the Kubernetes API types.
 func TestKubernetesExportAutoscale(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "kubernetes", "export", "--scenario", "testdata/autoscale.yaml", "--out", out)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
-	}
+	mustRunCLI(t, "kubernetes", "export", "--scenario", "testdata/autoscale.yaml", "--out", out)
 	data, err := os.ReadFile(filepath.Join(out, "api.yaml"))
 	if err != nil {
 		t.Fatal(err)

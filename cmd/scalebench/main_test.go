@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/urfave/cli/v2"
+
+	"github.com/scalebench/scalebench/results"
 )
 
 // TestMain lets the test binary stand in for the scalebench binary: the
@@ -37,6 +39,49 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
 	code = exitCode(run(append([]string{"scalebench"}, args...), &out, &errOut), &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// mustRunCLI runs the command line and fails the test unless it exits 0;
+// it returns the outputs.
+func mustRunCLI(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", args[0], code, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// runCLIGated is mustRunCLI for a run that may also fail its gate (exit
+// 3: a verdict the test does not judge).
+func runCLIGated(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 && code != exitGate {
+		t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", args[0], code, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// readRun reads the results of the run in out, failing the test if it
+// cannot.
+func readRun(t *testing.T, out string) *results.Run {
+	t.Helper()
+	run, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// onlyTarget returns the one target of run, failing the test unless run
+// has exactly one target and it has steps steps.
+func onlyTarget(t *testing.T, run *results.Run, steps int) results.Target {
+	t.Helper()
+	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != steps {
+		t.Fatalf("want one target with %d steps, got %+v", steps, run.Targets)
+	}
+	return run.Targets[0]
 }
 
 func TestValidate(t *testing.T) {

@@ -42,10 +42,7 @@ func TestOutDeletedMidRun(t *testing.T) {
 	if msg := <-done; msg != "" {
 		t.Fatalf("run failed after its folder was deleted: %s", msg)
 	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if len(run.Targets) != 2 || run.Targets[1].Status != results.StatusOK || run.Status != results.RunCompleted {
 		t.Errorf("run status %q, targets %+v; want completed with the second target ok", run.Status, run.Targets)
 	}

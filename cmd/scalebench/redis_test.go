@@ -22,10 +22,7 @@ func runSuite(t *testing.T, suite string, extra ...string) map[string]results.Ta
 	if code != 0 && code != exitGate {
 		t.Fatalf("run %s: exit %d\nstdout:\n%s\nstderr:\n%s", suite, code, stdout, stderr)
 	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	got := map[string]results.Target{}
 	for _, tr := range run.Targets {
 		if tr.Status != results.StatusOK || len(tr.Steps) == 0 {
@@ -170,10 +167,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 		t.Fatal("run did not end within 40 s of killing Redis")
 	}
 	t.Logf("run took %v, exit %d", time.Since(start).Round(time.Millisecond), code)
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if run.Status != results.RunCompleted || len(run.Targets) != 1 {
 		t.Fatalf("run status %q with %d targets, want completed with 1", run.Status, len(run.Targets))
 	}

@@ -16,14 +16,8 @@ import (
 // reports and the summary are all there and say what happened.
 func TestRunEndToEnd(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress")
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stdout, _ := mustRunCLI(t, "run", "testdata/tiny.yaml", "--out", out, "--no-progress")
+	run := readRun(t, out)
 	if run.Status != results.RunCompleted || len(run.Targets) != 1 || len(run.Targets[0].Steps) != 2 {
 		t.Fatalf("run = status %q, %d targets; want completed with one target of 2 steps", run.Status, len(run.Targets))
 	}
@@ -90,10 +84,7 @@ func interruptRun(t *testing.T, out string, limit time.Duration, started func() 
 	case <-time.After(limit + 30*time.Second):
 		t.Fatalf("run did not return within %v of SIGINT", limit+30*time.Second)
 	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if run.Status != results.RunInterrupted {
 		t.Errorf("run status %q, want interrupted", run.Status)
 	}

@@ -49,10 +49,7 @@ func runTwice(t *testing.T, scenario string, outs bool, args ...string) []string
 		t.Fatalf("run folders %v, want two", dirs)
 	}
 	for _, dir := range dirs {
-		run, err := results.Read(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		run := readRun(t, dir)
 		if (!outs && run.ID != filepath.Base(dir)) || run.Status != results.RunCompleted {
 			t.Errorf("%s: id %q, status %q; want the folder's name, completed", dir, run.ID, run.Status)
 		}

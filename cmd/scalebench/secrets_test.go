@@ -19,17 +19,7 @@ func TestRunLeaksNoSecret(t *testing.T) {
 	t.Setenv("SB_TEST_TOKEN", "envtoken-9f8e7d6c5b")
 	t.Setenv("SB_TEST_ENV", "envvalue-1a2b3c4d")
 	t.Setenv("SB_TEST_QUERY", "envquery-5e6f7a8b")
-	var gotAuth, gotQuery atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer") {
-			gotAuth.Store(a)
-		}
-		if q := r.URL.Query().Get("access_token"); q != "" {
-			gotQuery.Store(q)
-		}
-		w.Write([]byte("ok"))
-	}))
-	defer srv.Close()
+	srv, gotAuth, gotQuery := secretServer(t)
 	secretsList := []string{
 		"envtoken-9f8e7d6c5b", "envvalue-1a2b3c4d", "envquery-5e6f7a8b", // from the environment
 		"literal-cookie-4711", "literal-tenant-0815", "literal-apikey-2222", "literal-qtoken-3333",
@@ -66,25 +56,59 @@ targets:
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	code, stdout, stderr := runCLI(t, "run", file, "--out", out, "--no-progress")
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	stdout, stderr := mustRunCLI(t, "run", file, "--out", out, "--no-progress")
 	if a, _ := gotAuth.Load().(string); a != "Bearer envtoken-9f8e7d6c5b" {
 		t.Errorf("server got Authorization %q, want the value from the environment", a)
 	}
 	if q, _ := gotQuery.Load().(string); q != "envquery-5e6f7a8b" {
 		t.Errorf("server got access_token %q, want the value from the environment", q)
 	}
-	check := func(what, text string) {
-		for _, s := range secretsList {
-			if strings.Contains(text, s) {
-				t.Errorf("%s contains the secret %q", what, s)
-			}
+	checkNoSecret(t, "stdout", stdout, secretsList)
+	checkNoSecret(t, "stderr", stderr, secretsList)
+	checkRunFolder(t, out, secretsList)
+	data, _ := os.ReadFile(filepath.Join(out, "results.json"))
+	if testing.Verbose() {
+		t.Logf("results.json:\n%s", data)
+	}
+	for _, want := range []string{`${env:SB_TEST_TOKEN}`, `[redacted]`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("results.json lacks %q (the unexpanded or redacted form)", want)
 		}
 	}
-	check("stdout", stdout)
-	check("stderr", stderr)
+}
+
+// secretServer serves "ok" and records the last bearer Authorization
+// header and access_token query value it received.
+func secretServer(t *testing.T) (srv *httptest.Server, gotAuth, gotQuery *atomic.Value) {
+	t.Helper()
+	gotAuth, gotQuery = new(atomic.Value), new(atomic.Value)
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer") {
+			gotAuth.Store(a)
+		}
+		if q := r.URL.Query().Get("access_token"); q != "" {
+			gotQuery.Store(q)
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, gotAuth, gotQuery
+}
+
+// checkNoSecret reports each of secrets that text contains.
+func checkNoSecret(t *testing.T, what, text string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("%s contains the secret %q", what, s)
+		}
+	}
+}
+
+// checkRunFolder checks that no file of the run folder out contains any
+// of secrets, and that the folder holds logs and at least three files.
+func checkRunFolder(t *testing.T, out string, secrets []string) {
+	t.Helper()
 	files := 0
 	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -95,7 +119,7 @@ targets:
 			return err
 		}
 		files++
-		check(p, string(data))
+		checkNoSecret(t, p, string(data), secrets)
 		return nil
 	})
 	if logs, _ := filepath.Glob(filepath.Join(out, "logs", "*")); len(logs) == 0 {
@@ -103,14 +127,5 @@ targets:
 	}
 	if err != nil || files < 3 {
 		t.Fatalf("walk %s: %v (%d files)", out, err, files)
-	}
-	data, _ := os.ReadFile(filepath.Join(out, "results.json"))
-	if testing.Verbose() {
-		t.Logf("results.json:\n%s", data)
-	}
-	for _, want := range []string{`${env:SB_TEST_TOKEN}`, `[redacted]`} {
-		if !strings.Contains(string(data), want) {
-			t.Errorf("results.json lacks %q (the unexpanded or redacted form)", want)
-		}
 	}
 }

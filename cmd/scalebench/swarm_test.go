@@ -20,27 +20,12 @@ import (
 // engine's swarm state is as it was found.
 func TestQuickstartSwarmLeavesNothing(t *testing.T) {
 	dockerArgs(t) // the engine and the offline images, with their variables set
-	ctx := context.Background()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	before, err := cli.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, leftNothing := swarmEngine(t)
 	out := t.TempDir()
 	start := time.Now()
-	code, stdout, stderr := runCLI(t, "run", "quickstart", "--quick", "--out", out, "--no-progress", "--driver", "swarm")
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	runCLIGated(t, "run", "quickstart", "--quick", "--out", out, "--no-progress", "--driver", "swarm")
 	t.Logf("quickstart --quick under swarm took %v", time.Since(start).Round(time.Millisecond))
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := readRun(t, out)
 	if run.Environment.Driver != "swarm" || !run.Environment.CPUBudgetEnforced {
 		t.Errorf("environment driver %q, budget enforced %v; want swarm, enforced", run.Environment.Driver, run.Environment.CPUBudgetEnforced)
 	}
@@ -53,12 +38,33 @@ func TestQuickstartSwarmLeavesNothing(t *testing.T) {
 		}
 	}
 	checkNothingLeft(t, run.ID)
-	svcs, err := cli.ServiceList(ctx, types.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelRun+"="+run.ID))})
-	if err == nil && len(svcs) > 0 {
-		t.Errorf("%d services of run %s left behind", len(svcs), run.ID)
+	leftNothing(run.ID)
+}
+
+// swarmEngine connects to the Docker engine and notes its swarm state;
+// leftNothing fails the test if services of the run are left or the
+// swarm state is not as found.
+func swarmEngine(t *testing.T) (cli *client.Client, leftNothing func(runID string)) {
+	t.Helper()
+	ctx := context.Background()
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
 	}
-	after, err := cli.Info(ctx)
-	if err != nil || after.Swarm.LocalNodeState != before.Swarm.LocalNodeState {
-		t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
+	t.Cleanup(func() { cli.Close() })
+	before, err := cli.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli, func(runID string) {
+		t.Helper()
+		svcs, err := cli.ServiceList(ctx, types.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelRun+"="+runID))})
+		if err == nil && len(svcs) > 0 {
+			t.Errorf("%d services of run %s left behind", len(svcs), runID)
+		}
+		after, err := cli.Info(ctx)
+		if err != nil || after.Swarm.LocalNodeState != before.Swarm.LocalNodeState {
+			t.Errorf("swarm state after the run %v (%v), want %v as found", after.Swarm.LocalNodeState, err, before.Swarm.LocalNodeState)
+		}
 	}
 }

@@ -53,14 +53,8 @@ func TestWebSocketThreeOutcomes(t *testing.T) {
 func checkThreeOutcomes(t *testing.T, extra ...string) {
 	t.Helper()
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, append([]string{"run", "testdata/ws-three.yaml", "--out", out, "--no-progress"}, extra...)...)
-	if code != 0 && code != exitGate {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stdout, _ := runCLIGated(t, append([]string{"run", "testdata/ws-three.yaml", "--out", out, "--no-progress"}, extra...)...)
+	run := readRun(t, out)
 	ratio := map[string]float64{}
 	p50 := map[string]float64{}
 	for _, tr := range run.Targets {
@@ -116,14 +110,8 @@ func TestWebSocketKilledInstance(t *testing.T) {
 		t.Fatal("run did not end within 40 s of killing the instance")
 	}
 	t.Logf("run took %v", time.Since(start).Round(time.Millisecond))
-	run, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 1 {
-		t.Fatalf("want one target with one step, got %+v", run.Targets)
-	}
-	tr := run.Targets[0]
+	run := readRun(t, out)
+	tr := onlyTarget(t, run, 1)
 	if tr.Status != results.StatusFailed || !strings.Contains(tr.Error, "during step 1 (50 connections)") || !strings.Contains(tr.Error, "exited unexpectedly") {
 		t.Errorf("target status %q (%s), want failed: target died during step 1 (50 connections): instance exited unexpectedly", tr.Status, tr.Error)
 	}
@@ -195,14 +183,8 @@ func TestWebSocketReplicaKilled(t *testing.T) {
 				t.Fatal("run did not end within 30 s of killing a replica")
 			}
 			took := time.Since(start)
-			run, err := results.Read(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(run.Targets) != 1 || len(run.Targets[0].Steps) != 1 {
-				t.Fatalf("want one target with one step, got %+v", run.Targets)
-			}
-			tr := run.Targets[0]
+			run := readRun(t, out)
+			tr := onlyTarget(t, run, 1)
 			s := tr.Steps[0]
 			w := s.WebSocket
 			t.Logf("killed a replica at %v, run took %v; status %s: %s; warnings %q",

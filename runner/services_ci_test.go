@@ -102,4 +102,3 @@ func TestPoolServices(t *testing.T) {
 		t.Errorf("pooled CPU %v, want the trials' %v", p.CPUCores, a.CPUCores)
 	}
 }
-

@@ -48,6 +48,26 @@ type ServiceStep struct {
 	// QueueWaitMsP99 the 99th percentile of enqueue-to-start.
 	QueueDepth     int64   `json:"queue_depth,omitempty"`
 	QueueWaitMsP99 float64 `json:"queue_wait_ms_p99,omitempty"`
+	// P50CI, P99CI, SelfMsP50CI, SelfMsP99CI, CPUCoresCI,
+	// CPUMsPerRequestCI and UtilizationCI are the 95% intervals of those
+	// figures, by sectioning over the step's seconds and its trials like
+	// a step's own (docs/statistics.md). Figures too short to measure are
+	// named in CINotEnoughData and given their observed range instead.
+	P50CI             *Interval `json:"p50_ci,omitempty"`
+	P99CI             *Interval `json:"p99_ci,omitempty"`
+	SelfMsP50CI       *Interval `json:"self_ms_p50_ci,omitempty"`
+	SelfMsP99CI       *Interval `json:"self_ms_p99_ci,omitempty"`
+	CPUCoresCI        *Interval `json:"cpu_cores_ci,omitempty"`
+	CPUMsPerRequestCI *Interval `json:"cpu_ms_per_request_ci,omitempty"`
+	UtilizationCI     *Interval `json:"utilization_ci,omitempty"`
+	CINotEnoughData   []string  `json:"ci_not_enough_data,omitempty"`
+	// Trials is how many trials the figures pool (omitted: one).
+	Trials int `json:"trials,omitempty"`
+	// Sections are the step's slices for this service (Latency: time in
+	// the service) and SelfSections the same slices' self time, in memory
+	// only: what the intervals and the pooling of trials are made from.
+	Sections     []Section `json:"-"`
+	SelfSections []Section `json:"-"`
 }
 
 // SaturatedAt is the utilization from which a service counts as

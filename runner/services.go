@@ -57,26 +57,69 @@ func (w *svcWorkload) Finish(ctx context.Context, tr *results.Target) {
 	}
 }
 
-// Run drives the phase between two readings of the figures. A phase of
-// several steps (a ramp's windows) gets the figures on its last step.
+// Run drives the phase between readings of the figures: before, every
+// second while it runs (the slices its intervals come from) and after. A
+// phase of several steps (a ramp's windows) gets the figures on its last
+// step.
 func (w *svcWorkload) Run(ctx context.Context, ph load.Phase) ([]results.Step, error) {
-	before, t0 := w.read(ctx), time.Now()
+	rs := []timedReading{{w.read(ctx), time.Now()}}
+	stop, done := make(chan struct{}), make(chan []timedReading)
+	go w.sample(ctx, stop, done)
 	steps, err := w.inner.Run(ctx, ph)
+	close(stop)
+	rs = append(rs, <-done...)
 	if len(steps) == 0 {
 		return steps, err
 	}
-	after := w.read(context.WithoutCancel(ctx))
-	last := &steps[len(steps)-1]
-	last.Services = w.figures(before, after, time.Since(t0).Seconds(), last.Requests)
-	last.Warnings = append(last.Warnings, accountingWarnings(last.Services, w.entry)...)
+	rs = append(rs, timedReading{w.read(context.WithoutCancel(ctx)), time.Now()})
+	first, last := rs[0], rs[len(rs)-1]
+	st := &steps[len(steps)-1]
+	st.Services = w.figures(first.r, last.r, last.at.Sub(first.at).Seconds(), st.Requests)
+	w.sections(rs, st.Services)
+	for n, ss := range st.Services {
+		serviceIntervals(&ss)
+		st.Services[n] = ss
+	}
+	st.Warnings = append(st.Warnings, accountingWarnings(st.Services, w.entry)...)
 	if len(steps) > 1 {
-		last.Warnings = append(last.Warnings, "per-service figures cover the whole ramp, not this window alone")
+		st.Warnings = append(st.Warnings, "per-service figures cover the whole ramp, not this window alone")
 	}
 	return steps, err
 }
 
+// sampleEvery is how often the figures are read while a step runs: the
+// slices of a service's intervals.
+const sampleEvery = time.Second
+
+// sample reads the figures every sampleEvery until stop closes, then
+// sends what it read on done.
+func (w *svcWorkload) sample(ctx context.Context, stop <-chan struct{}, done chan<- []timedReading) {
+	var out []timedReading
+	tick := time.NewTicker(sampleEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			done <- out
+			return
+		case <-ctx.Done():
+			<-stop
+			done <- out
+			return
+		case <-tick.C:
+			out = append(out, timedReading{w.read(ctx), time.Now()})
+		}
+	}
+}
+
 // reading is every instance's figures at one moment, by instance URL.
 type reading map[string]service.Stats
+
+// timedReading is a reading and when it was taken.
+type timedReading struct {
+	r  reading
+	at time.Time
+}
 
 // read fetches the figures of every reference-app instance.
 func (w *svcWorkload) read(ctx context.Context) reading {
@@ -116,11 +159,27 @@ type delta struct {
 
 // figures turns two readings into per-service figures.
 func (w *svcWorkload) figures(before, after reading, elapsed float64, entryRequests uint64) map[string]results.ServiceStep {
+	ds, calls, monoCPU := w.deltas(before, after, false)
+	calls[w.entry] = entryRequests
+	out := map[string]results.ServiceStep{}
+	for _, rs := range w.dep.Services() {
+		w.addFigures(out, rs, ds, calls, elapsed, monoCPU)
+	}
+	return out
+}
+
+// deltas is each service's difference between two readings, summed over
+// the instances (strict: only instances read both times), the calls made
+// to each service, and a monolith's process CPU.
+func (w *svcWorkload) deltas(before, after reading, strict bool) (map[string]*delta, map[string]uint64, float64) {
 	ds := map[string]*delta{}
 	calls := map[string]uint64{}
 	var monoCPU float64
 	for u, a := range after {
-		b := before[u]
+		b, ok := before[u]
+		if strict && !ok {
+			continue
+		}
 		if w.mono {
 			monoCPU += a.CPUSeconds - b.CPUSeconds
 		}
@@ -139,12 +198,12 @@ func (w *svcWorkload) figures(before, after reading, elapsed float64, entryReque
 			}
 		}
 	}
-	calls[w.entry] = entryRequests
-	out := map[string]results.ServiceStep{}
-	for _, rs := range w.dep.Services() {
-		w.addFigures(out, rs, ds, calls, elapsed, monoCPU)
+	if w.mono {
+		for _, d := range ds {
+			d.cpu = float64(d.burnUs) / 1e6
+		}
 	}
-	return out
+	return ds, calls, monoCPU
 }
 
 // addFigures adds the figures of running service rs (a monolith's: one
@@ -166,9 +225,6 @@ func (w *svcWorkload) addFigures(out map[string]results.ServiceStep, rs targets.
 		d := ds[n]
 		if d == nil || w.graph[n].External {
 			continue
-		}
-		if w.mono {
-			d.cpu = float64(d.burnUs) / 1e6
 		}
 		st := d.step(elapsed)
 		st.Expected, st.Replicas, st.CPUBudget = calls[n], rs.Replicas, rs.CPUBudget

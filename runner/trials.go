@@ -98,7 +98,9 @@ func poolTarget(trs []*results.Target, slo *scenarios.SLO) results.Target {
 		}
 	}
 	for _, i := range order {
-		t.Steps = append(t.Steps, stats.Pool(byIndex[i]))
+		st := stats.Pool(byIndex[i])
+		poolServices(&st, byIndex[i])
+		t.Steps = append(t.Steps, st)
 	}
 	if t.Steps == nil {
 		t.Steps = []results.Step{}
